@@ -1,0 +1,254 @@
+import { spawn } from 'node:child_process';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatStatus } from './format-status.js';
+import { runStack } from './run-stack.js';
+import { StackClient } from './stack-client.js';
+import { StackError } from './stack-error.js';
+import { stackPaths } from './stack-paths.js';
+import { controlHost, CONTROL_PORT } from './stack-spec.js';
+import { processAlive, readStackState, reapOrphans, removeStackState } from './stack-state.js';
+import { tailFile } from './tail-file.js';
+
+const USAGE = `scaleout: the scalable web architecture as local processes
+
+usage: scaleout <command> [options]
+
+  up [--detach] [--web N] [--no-prometheus]   start the stack (foreground: Ctrl-C stops it)
+  down                                        stop a running stack
+  status [--json]                             every instance: address, pid, state, health
+  scale <service>=N                           e.g. scale web=4
+  kill|pause|resume|restart|stop <instance>   fault injection and control (kill = SIGKILL, no restart)
+  logs <instance> [-n N] [-f]                 an instance's log (stdout and stderr)
+
+environment: SCALEOUT_NET (default 127.0: the address plan of DESIGN.md), SCALEOUT_HOME (default
+<repo>/.scaleout), SCALEOUT_ADMIN_TOKEN (default dev-admin-token)
+`;
+
+const paths = stackPaths();
+const token = process.env.SCALEOUT_ADMIN_TOKEN ?? 'dev-admin-token';
+
+function client(): StackClient {
+  const state = readStackState(paths.stateFile);
+  const url = state?.control ?? `http://${controlHost(process.env.SCALEOUT_NET ?? '127.0')}:${CONTROL_PORT}`;
+  return new StackClient(url, token);
+}
+
+function flag(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+
+function option(args: string[], names: string[]): string | undefined {
+  for (const name of names) {
+    const i = args.indexOf(name);
+    if (i >= 0) {
+      const v = args[i + 1];
+      args.splice(i, 2);
+      return v;
+    }
+  }
+  return undefined;
+}
+
+async function up(args: string[]): Promise<number> {
+  const detach = flag(args, '--detach') || flag(args, '-d');
+  const noPrometheus = flag(args, '--no-prometheus');
+  const webRaw = option(args, ['--web']);
+  const web = webRaw === undefined ? undefined : Number(webRaw);
+  if (web !== undefined && (!Number.isInteger(web) || web < 1 || web > 50)) throw new StackError('STACK_ERR_USAGE', `--web "${webRaw}" is invalid: expected an integer between 1 and 50`);
+
+  if (detach) return upDetached(web, noPrometheus);
+  const stack = await runStack({ counts: { web }, prometheus: noPrometheus ? false : 'auto' });
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals > 1) {
+      console.log('second signal: killing every instance now');
+      const state = readStackState(paths.stateFile);
+      if (state) reapOrphans(state, paths.home);
+      process.exit(130);
+    }
+    void stack.down();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await stack.ready;
+  } catch (err) {
+    console.error(`\nthe stack could not start: ${(err as Error).message}`);
+    await stack.down();
+    return 1;
+  }
+  await stack.done;
+  return 0;
+}
+
+async function upDetached(web: number | undefined, noPrometheus: boolean): Promise<number> {
+  const c = client();
+  if (await c.reachable()) {
+    console.log(`a stack is already running at ${c.baseUrl}`);
+    console.log(formatStatus(await c.instances()));
+    return 0;
+  }
+  mkdirSync(paths.logs, { recursive: true });
+  const logFile = join(paths.logs, 'stack-console.log');
+  const out = openSync(logFile, 'a');
+  const start = existsSync(logFile) ? statSync(logFile).size : 0;
+  const bin = fileURLToPath(new URL('../bin/scaleout.mjs', import.meta.url));
+  const childArgs = [bin, 'up', ...(web ? ['--web', String(web)] : []), ...(noPrometheus ? ['--no-prometheus'] : [])];
+  const child = spawn(process.execPath, childArgs, { detached: true, stdio: ['ignore', out, out], env: process.env });
+  child.unref();
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code ?? 1));
+  console.log(`starting the stack in the background (pid ${child.pid}); progress in ${logFile}`);
+  const deadline = Date.now() + 300_000;
+  let shown = start;
+  for (;;) {
+    shown = echoNew(logFile, shown);
+    if (exited !== null) {
+      console.error(`the stack exited with code ${exited} before it was up`);
+      return 1;
+    }
+    if (await c.ready()) break;
+    if (Date.now() > deadline) {
+      console.error('the stack was not up after 300 s; see ' + logFile);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  echoNew(logFile, shown);
+  return 0;
+}
+
+/** Prints what was appended to `file` since byte `from`; returns the new offset. */
+function echoNew(file: string, from: number): number {
+  const size = existsSync(file) ? statSync(file).size : 0;
+  if (size > from) {
+    process.stdout.write(tailBytes(file, from, size));
+  }
+  return size;
+}
+
+function tailBytes(file: string, from: number, to: number): string {
+  const buf = Buffer.alloc(to - from);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8');
+}
+
+async function down(): Promise<number> {
+  const c = client();
+  const state = readStackState(paths.stateFile);
+  if (!(await c.reachable())) {
+    if (state && !processAlive(state.pid)) {
+      const reaped = reapOrphans(state, paths.home);
+      removeStackState(paths.stateFile);
+      if (reaped.length) console.log(`cleaned up processes left by a stack that died: ${reaped.join(', ')}`);
+    }
+    console.log('no stack is running');
+    return 0;
+  }
+  await c.down();
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const alive = state ? processAlive(state.pid) : await c.reachable();
+    if (!alive) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log('stack stopped');
+  return 0;
+}
+
+async function status(args: string[]): Promise<number> {
+  const json = flag(args, '--json');
+  const c = client();
+  if (!(await c.reachable())) {
+    if (json) console.log('[]');
+    console.error('no stack is running (start one with: npm start)');
+    return 3;
+  }
+  const rows = await c.instances();
+  console.log(json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
+  return 0;
+}
+
+async function scale(args: string[]): Promise<number> {
+  const m = /^([a-z-]+)=(\d+)$/.exec(args[0] ?? '');
+  if (!m) throw new StackError('STACK_ERR_USAGE', 'usage: scaleout scale <service>=N (e.g. web=4)');
+  const rows = await client().scale(m[1]!, Number(m[2]));
+  console.log(formatStatus(rows));
+  return 0;
+}
+
+async function action(name: string, args: string[]): Promise<number> {
+  const instance = args[0];
+  if (!instance) throw new StackError('STACK_ERR_USAGE', `usage: scaleout ${name} <instance>`);
+  const s = await client().action(instance, name);
+  console.log(formatStatus([s]));
+  return 0;
+}
+
+async function logs(args: string[]): Promise<number> {
+  const follow = flag(args, '-f') || flag(args, '--follow');
+  const n = Number(option(args, ['-n', '--lines']) ?? 100);
+  const instance = args[0];
+  if (!instance) throw new StackError('STACK_ERR_USAGE', 'usage: scaleout logs <instance> [-n N] [-f]');
+  const file = join(paths.logs, `${instance}.log`);
+  if (!existsSync(file)) throw new StackError('STACK_ERR_UNKNOWN_INSTANCE', `no log for ${instance} in ${paths.logs}`, 404);
+  process.stdout.write(tailFile(file, n));
+  if (!follow) return 0;
+  let offset = statSync(file).size;
+  await new Promise<void>((resolve) => {
+    watchFile(file, { interval: 300 }, (cur) => {
+      if (cur.size < offset) offset = 0;
+      if (cur.size > offset) {
+        createReadStream(file, { start: offset, end: cur.size - 1 }).pipe(process.stdout, { end: false });
+        offset = cur.size;
+      }
+    });
+    process.once('SIGINT', () => {
+      unwatchFile(file);
+      resolve();
+    });
+  });
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const cmd = args.shift();
+  switch (cmd) {
+    case 'up':
+      return up(args);
+    case 'down':
+      return down();
+    case 'status':
+      return status(args);
+    case 'scale':
+      return scale(args);
+    case 'kill':
+    case 'pause':
+    case 'resume':
+    case 'restart':
+    case 'stop':
+      return action(cmd, args);
+    case 'logs':
+      return logs(args);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command: ${cmd}\n\n${USAGE}`);
+      return 2;
+  }
+}

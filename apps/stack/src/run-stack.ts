@@ -1,0 +1,150 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger, Readiness, type Logger } from '@scaleout/service';
+import { buildControlServer } from './control-server.js';
+import { formatStatus } from './format-status.js';
+import { writePrometheusConfig } from './prometheus-config.js';
+import { describeStack, controlHost, CONTROL_PORT, type ServiceName, type StackOptions } from './stack-spec.js';
+import { stackPaths, repoRoot } from './stack-paths.js';
+import { loadOrCreateSecrets } from './stack-secrets.js';
+import { readStackState, reapOrphans, removeStackState, writeStackState, processAlive } from './stack-state.js';
+import { Supervisor } from './supervisor.js';
+import { StackError } from './stack-error.js';
+
+export interface RunStackOptions {
+  net?: string;
+  home?: string;
+  counts?: { web?: number };
+  prometheus?: boolean | 'auto';
+  adminToken?: string;
+  /** Human-readable progress lines (the terminal in the foreground, the stack log when detached). */
+  print?(line: string): void;
+  installMissing?: boolean;
+}
+
+export interface RunningStack {
+  supervisor: Supervisor;
+  controlUrl: string;
+  /** Resolves once every instance is up (rejects when one cannot start). */
+  ready: Promise<void>;
+  /** Resolves after `down` (from the API or a signal) has stopped everything. */
+  done: Promise<void>;
+  down(): Promise<void>;
+}
+
+/**
+ * Runs a stack in this process: control server first (so `status` works while starting), then every
+ * service in level order. Used by `scaleout up` (foreground and detached) and by the stack tests.
+ */
+export async function runStack(options: RunStackOptions = {}): Promise<RunningStack> {
+  const net = options.net ?? process.env.SCALEOUT_NET ?? '127.0';
+  if (!/^127\.\d{1,3}$/.test(net)) throw new StackError('STACK_ERR_CONFIG', `SCALEOUT_NET="${net}" is invalid: expected 127.<0-255> (a loopback /16)`);
+  const paths = stackPaths(options.home);
+  mkdirSync(paths.logs, { recursive: true });
+  const print = options.print ?? ((line: string) => console.log(line));
+  const logger: Logger = createLogger({ service: 'stack', instance: 'stack', destination: createWriteStream(join(paths.logs, 'stack.log'), { flags: 'a' }) as never });
+
+  const previous = readStackState(paths.stateFile);
+  if (previous) {
+    if (processAlive(previous.pid) && previous.pid !== process.pid) {
+      throw new StackError('STACK_ERR_ALREADY_RUNNING', `a stack is already running (pid ${previous.pid}, ${previous.control}); stop it with: npm run scaleout -- down`, 409);
+    }
+    const reaped = reapOrphans(previous, paths.home);
+    if (reaped.length) print(`cleaned up processes left by a previous stack: ${reaped.join(', ')}`);
+    removeStackState(paths.stateFile);
+  }
+
+  const adminToken = options.adminToken ?? process.env.SCALEOUT_ADMIN_TOKEN ?? 'dev-admin-token';
+  const stackOptions: StackOptions = {
+    net,
+    paths,
+    repoRoot: repoRoot(),
+    counts: { web: options.counts?.web ?? 2 },
+    secrets: loadOrCreateSecrets(paths.secretsFile),
+    adminToken,
+    installMissing: options.installMissing ?? true,
+    prometheus: options.prometheus ?? 'auto',
+    notify: (m) => {
+      print(m);
+      logger.info(m);
+    },
+  };
+  const services = describeStack(stackOptions);
+  const supervisor = new Supervisor(services, { logsDir: paths.logs, logger });
+  const readiness = new Readiness();
+  let upDone = false;
+  readiness.register('up', () => upDone);
+
+  const host = controlHost(net);
+  const controlUrl = `http://${host}:${CONTROL_PORT}`;
+  const state = { pid: process.pid, net, control: controlUrl, startedAt: new Date().toISOString(), pids: {} as Record<string, number> };
+  const saveState = () => {
+    state.pids = Object.fromEntries(supervisor.status().filter((s) => s.pid !== null).map((s) => [s.name, s.pid!]));
+    writeStackState(paths.stateFile, state);
+  };
+
+  const prometheusFile = join(paths.home, 'prometheus', 'prometheus.yml');
+  const allInstances = () => services.filter((s) => s.enabled()).flatMap((s) => s.instances(s.service === 'web' ? currentCount('web') : undefined));
+  const currentCount = (service: ServiceName) => supervisor.status().filter((s) => s.service === service).length || stackOptions.counts.web;
+  const refreshPrometheus = async () => {
+    writePrometheusConfig(prometheusFile, allInstances(), { target: `${host}:${CONTROL_PORT}` });
+    const prom = supervisor.get('prometheus');
+    if (prom?.state === 'running') {
+      await fetch(`http://${host}:9090/-/reload`, { method: 'POST' }).catch(() => undefined);
+    }
+  };
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let downing: Promise<void> | undefined;
+  const down = () => {
+    downing ??= (async () => {
+      print('stopping the stack…');
+      readiness.setDraining();
+      await supervisor.down();
+      await control.close();
+      removeStackState(paths.stateFile);
+      print('stack stopped');
+      logger.info('stack stopped');
+      resolveDone();
+    })();
+    return downing;
+  };
+
+  const control = buildControlServer({
+    supervisor,
+    logger,
+    adminToken,
+    readiness,
+    info: { net, home: paths.home, pid: process.pid, control: controlUrl, startedAt: state.startedAt },
+    onDown: () => void down(),
+    onScaled: () => void refreshPrometheus().then(saveState),
+  });
+  try {
+    await control.listen({ host, port: CONTROL_PORT });
+  } catch (err) {
+    throw new StackError('STACK_ERR_CONTROL_PORT', `cannot listen on ${host}:${CONTROL_PORT} for the stack control server: ${(err as Error).message}`, 500);
+  }
+  saveState();
+
+  supervisor.on('state', (s) => {
+    saveState();
+    if (s.state === 'running') print(`  ✔ ${s.name.padEnd(10)} ${s.service.padEnd(10)} ${s.address.padEnd(22)} pid ${s.pid}`);
+    else if (s.state === 'crashed' || s.state === 'failed') print(`  ✖ ${s.name} ${s.state}: ${s.lastError?.split('\n')[0] ?? ''}`);
+  });
+
+  writePrometheusConfig(prometheusFile, allInstances(), { target: `${host}:${CONTROL_PORT}` });
+  print(`starting the stack (control and dashboard: ${controlUrl}, data and logs: ${paths.home})`);
+  const ready = (async () => {
+    await supervisor.up({ web: stackOptions.counts.web });
+    upDone = true;
+    saveState();
+    print('');
+    print(formatStatus(supervisor.status()));
+    print('');
+    print(`stack is up. Dashboard: ${controlUrl}/   Status: npm run scaleout -- status   Stop: Ctrl-C or npm run scaleout -- down`);
+    logger.info('stack up');
+  })();
+  ready.catch(() => undefined);
+  return { supervisor, controlUrl, ready, done, down };
+}

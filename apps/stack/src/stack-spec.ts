@@ -1,0 +1,265 @@
+// The stack description: which services run, how many instances, on which addresses, in what order,
+// with which settings. This is the one place a service is added to the local stack (DESIGN.md's address
+// plan); the supervisor, the CLI, the dashboard and the Prometheus config are all derived from it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  httpProbe,
+  mariadbPaths,
+  mariadbSpec,
+  memcachedSpec,
+  prepareMariadbDataDir,
+  prometheusSpec,
+  type DaemonSpec,
+} from '@scaleout/infra';
+import {
+  bootstrapServer,
+  readSlaveStatus,
+  replicateFrom,
+  waitReplicating,
+  withAdmin,
+  type ServerEndpoint,
+} from '@scaleout/replication';
+import type { StackPaths } from './stack-paths.js';
+import type { StackSecrets } from './stack-secrets.js';
+
+export type ServiceName = 'db' | 'mc' | 'session' | 'db-proxy' | 'web' | 'lb' | 'dns' | 'prometheus';
+
+export interface StackOptions {
+  /** First two octets of every address: `127.0` gives the address plan of DESIGN.md. */
+  net: string;
+  paths: StackPaths;
+  repoRoot: string;
+  /** Instance counts of the scalable services. */
+  counts: { web: number };
+  secrets: StackSecrets;
+  adminToken: string;
+  /** Install missing Debian packages (root only). */
+  installMissing: boolean;
+  /** Run Prometheus: 'auto' = when installed. */
+  prometheus: boolean | 'auto';
+  /** Told when something is installed or set up. */
+  notify(message: string): void;
+}
+
+/** One process of the stack. */
+export interface InstanceSpec {
+  name: string;
+  service: ServiceName;
+  host: string;
+  port: number;
+  /** `host:port` of the main listener. */
+  address: string;
+  /** Prometheus scrape target (`host:port`) and path, when the instance exposes metrics. */
+  metrics?: { target: string; path: string };
+  /** Builds the daemon spec (may prepare data folders). */
+  daemon(): DaemonSpec;
+  /** Extra file whose tail explains a failed start (mariadbd's error log). */
+  errorLog?: string;
+}
+
+/** One service: its instances and what runs once they are all ready. */
+export interface ServiceSpec {
+  service: ServiceName;
+  /** Start order: lower levels start first; a level starts when the previous one is ready. */
+  level: number;
+  /** `scaleout scale <service>=N` allowed. */
+  scalable: boolean;
+  instances(count?: number): InstanceSpec[];
+  /** Runs after every instance of the service is ready at `up` (e.g. replication set-up). */
+  afterReady?(instances: InstanceSpec[]): Promise<void>;
+  /** Whether this service is part of the stack (its app exists, its binary is installed). */
+  enabled(): boolean;
+}
+
+export const DB_PORT = 3306;
+export const MC_PORT = 11211;
+export const PROMETHEUS_PORT = 9090;
+export const CONTROL_PORT = 7000;
+
+/** `127.0` + (6, 1) → `127.0.6.1`. */
+export function stackAddress(net: string, third: number, fourth: number): string {
+  return `${net}.${third}.${fourth}`;
+}
+
+export function controlHost(net: string): string {
+  return stackAddress(net, 0, 1);
+}
+
+/** Development database accounts (DESIGN.md): refused by the services when NODE_ENV=production. */
+export const DEV_ACCOUNTS = {
+  app: { user: 'app', password: 'app' },
+  repl: { user: 'repl', password: 'repl' },
+  /** The proxies' monitoring and fencing account. */
+  admin: { user: 'scaleout', password: 'scaleout' },
+} as const;
+
+function dbInstances(o: StackOptions): InstanceSpec[] {
+  return [1, 2].map((n) => {
+    const name = `db${n}`;
+    const host = stackAddress(o.net, 6, n);
+    const baseDir = join(o.paths.data, name);
+    return {
+      name,
+      service: 'db' as const,
+      host,
+      port: DB_PORT,
+      address: `${host}:${DB_PORT}`,
+      errorLog: mariadbPaths(baseDir).errorLog,
+      daemon() {
+        const opts = {
+          name,
+          baseDir,
+          host,
+          port: DB_PORT,
+          serverId: n,
+          gtidDomainId: n,
+          autoIncrementIncrement: 2,
+          autoIncrementOffset: n,
+          bufferPoolMb: 128,
+          semiSync: { timeoutMs: 1000 },
+          install: o.installMissing,
+          onInstall: o.notify,
+        };
+        if (prepareMariadbDataDir(opts)) o.notify(`${name}: created a new data folder in ${baseDir}`);
+        return mariadbSpec(opts);
+      },
+    };
+  });
+}
+
+/** Root over the unix socket of a stack database. */
+export function dbRootEndpoint(o: Pick<StackOptions, 'paths'>, db: InstanceSpec): ServerEndpoint {
+  return {
+    name: db.name,
+    host: db.host,
+    port: db.port,
+    socketPath: mariadbPaths(join(o.paths.data, db.name)).socket,
+    user: 'root',
+    password: '',
+  };
+}
+
+function mcInstances(o: StackOptions): InstanceSpec[] {
+  return [1, 2].map((n) => {
+    const name = `mc${n}`;
+    const host = stackAddress(o.net, 4, n);
+    return {
+      name,
+      service: 'mc' as const,
+      host,
+      port: MC_PORT,
+      address: `${host}:${MC_PORT}`,
+      daemon: () => memcachedSpec({ name, host, port: MC_PORT, memoryMb: 64, install: o.installMissing, onInstall: o.notify }),
+    };
+  });
+}
+
+/** A Node service of this repository, run from its TypeScript sources with tsx. */
+export function nodeService(
+  o: StackOptions,
+  app: string,
+  inst: { name: string; service: ServiceName; host: string; port: number; readyUrl: string; metricsTarget: string; env: Record<string, string> },
+): InstanceSpec {
+  return {
+    name: inst.name,
+    service: inst.service,
+    host: inst.host,
+    port: inst.port,
+    address: `${inst.host}:${inst.port}`,
+    metrics: { target: inst.metricsTarget, path: '/metrics' },
+    daemon: () => ({
+      name: inst.name,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(o.repoRoot, 'apps', app, 'src', 'server.ts')],
+      cwd: o.repoRoot,
+      env: { ...process.env, NODE_ENV: 'development', SCALEOUT_ADMIN_TOKEN: o.adminToken, ...inst.env },
+      ready: httpProbe(inst.readyUrl),
+      readyTimeoutMs: 60_000,
+      stopTimeoutMs: 15_000,
+    }),
+  };
+}
+
+function appExists(o: StackOptions, app: string): boolean {
+  return existsSync(join(o.repoRoot, 'apps', app, 'src', 'server.ts'));
+}
+
+/** Every service of the stack, in start order. */
+export function describeStack(o: StackOptions): ServiceSpec[] {
+  const dbs = () => dbInstances(o);
+  const mcs = () => mcInstances(o);
+  const services: ServiceSpec[] = [
+    {
+      service: 'db',
+      level: 0,
+      scalable: false,
+      enabled: () => true,
+      instances: dbs,
+      async afterReady(instances) {
+        const [a, b] = instances.map((i) => dbRootEndpoint(o, i));
+        await setUpDatabasePair(o, a!, b!);
+      },
+    },
+    { service: 'mc', level: 0, scalable: false, enabled: () => true, instances: mcs },
+  ];
+  void appExists;
+  if (o.prometheus !== false) {
+    services.push({
+      service: 'prometheus',
+      level: 9,
+      scalable: false,
+      enabled: () => o.prometheus === true || prometheusInstalled(),
+      instances: () => {
+        const host = controlHost(o.net);
+        return [
+          {
+            name: 'prometheus',
+            service: 'prometheus' as const,
+            host,
+            port: PROMETHEUS_PORT,
+            address: `${host}:${PROMETHEUS_PORT}`,
+            metrics: { target: `${host}:${PROMETHEUS_PORT}`, path: '/metrics' },
+            daemon: () =>
+              prometheusSpec({
+                configFile: join(o.paths.home, 'prometheus', 'prometheus.yml'),
+                dataDir: join(o.paths.data, 'prometheus'),
+                host,
+                port: PROMETHEUS_PORT,
+              }),
+          },
+        ];
+      },
+    });
+  }
+  return services.sort((x, y) => x.level - y.level);
+}
+
+let prometheusCache: boolean | undefined;
+function prometheusInstalled(): boolean {
+  if (prometheusCache === undefined) {
+    prometheusCache = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].some((p) => existsSync(p));
+  }
+  return prometheusCache;
+}
+
+/**
+ * Makes db1 and db2 masters of each other: bootstrap accounts and the `shop` database on both
+ * (idempotent, not binlogged), then point each at the other when it replicates from nobody yet.
+ */
+export async function setUpDatabasePair(o: Pick<StackOptions, 'notify'>, a: ServerEndpoint, b: ServerEndpoint): Promise<void> {
+  const accounts = { app: DEV_ACCOUNTS.app, repl: DEV_ACCOUNTS.repl, admin: DEV_ACCOUNTS.admin };
+  for (const e of [a, b]) await withAdmin(e, (c) => bootstrapServer(c, accounts));
+  for (const [replica, master] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const status = await withAdmin(replica, readSlaveStatus);
+    if (!status) {
+      o.notify(`${replica.name}: replicating from ${master.name} (${master.host}:${master.port})`);
+      await withAdmin(replica, (c) => replicateFrom(c, { ...master, socketPath: undefined }, { repl: DEV_ACCOUNTS.repl }));
+    }
+  }
+  await waitReplicating(a, 20_000);
+  await waitReplicating(b, 20_000);
+}

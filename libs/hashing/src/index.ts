@@ -1,0 +1,12 @@
+export { HashingError, type HashingErrorCode } from './hashing-error.js';
+export { KetamaRing, type KetamaNode, type KetamaRingOptions, type KetamaCompat } from './ketama-ring.js';
+export { rendezvous } from './rendezvous.js';
+export { rendezvousN } from './rendezvous-n.js';
+export { jumpHash } from './jump-hash.js';
+export { fnv1a64 } from './fnv1a64.js';
+export { randomId } from './random-id.js';
+export { isRandomId } from './is-random-id.js';
+export { sign } from './sign.js';
+export { unsign } from './unsign.js';
+export { createSigner, type Signer } from './create-signer.js';
+export type { SigningSecret } from './internal/hmac.js';
