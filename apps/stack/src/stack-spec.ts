@@ -181,6 +181,29 @@ export function nodeService(
   };
 }
 
+export const SESSION_PORT = 4000;
+
+function sessionInstances(o: StackOptions, mcs: InstanceSpec[]): InstanceSpec[] {
+  return [1, 2].map((n) => {
+    const host = stackAddress(o.net, 3, n);
+    return nodeService(o, 'session', {
+      name: `session${n}`,
+      service: 'session',
+      host,
+      port: SESSION_PORT,
+      readyUrl: `http://${host}:${SESSION_PORT}/readyz`,
+      metricsTarget: `${host}:${SESSION_PORT}`,
+      env: {
+        SESSION_INSTANCE: `session${n}`,
+        SESSION_HOST: host,
+        SESSION_PORT: String(SESSION_PORT),
+        SESSION_MEMCACHED: mcs.map((m) => m.address).join(','),
+        SESSION_DRAIN_DELAY: '500ms',
+      },
+    });
+  });
+}
+
 function appExists(o: StackOptions, app: string): boolean {
   return existsSync(join(o.repoRoot, 'apps', app, 'src', 'server.ts'));
 }
@@ -202,8 +225,14 @@ export function describeStack(o: StackOptions): ServiceSpec[] {
       },
     },
     { service: 'mc', level: 0, scalable: false, enabled: () => true, instances: mcs },
+    {
+      service: 'session',
+      level: 1,
+      scalable: false,
+      enabled: () => appExists(o, 'session'),
+      instances: () => sessionInstances(o, mcs()),
+    },
   ];
-  void appExists;
   if (o.prometheus !== false) {
     services.push({
       service: 'prometheus',

@@ -8,7 +8,10 @@ export interface LoggerOptions {
   /** Instance name, e.g. `lb1`. */
   instance?: string;
   level?: LevelWithSilent;
-  /** Where JSON lines go; stdout by default. */
+  /**
+   * Where JSON lines go. Default: stdout, written synchronously, so lines keep their order and are not
+   * lost when the process exits or crashes (services do not log per request, so this costs nothing).
+   */
   destination?: DestinationStream;
 }
 
@@ -23,5 +26,5 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
   };
-  return options.destination ? pino(opts, options.destination) : pino(opts);
+  return pino(opts, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }

@@ -1,0 +1,68 @@
+/** A session as stored in memcached (JSON) and in the durable tier. Times are Unix ms. */
+export interface SessionRecord {
+  id: string;
+  /** Starts at 1, +1 on every replace and rotation; the `If-Match` / `ETag` value. */
+  version: number;
+  data: Record<string, unknown>;
+  createdAt: number;
+  /** Moves forward on touch and replace (never past `absoluteExpiresAt`). */
+  idleExpiresAt: number;
+  /** Fixed at creation: the absolute lifetime. */
+  absoluteExpiresAt: number;
+  /** Durable mode: when the durable tier last recorded `idleExpiresAt` (touches are persisted lazily). */
+  durableAt?: number;
+}
+
+/** What a client sees. */
+export interface SessionView {
+  id: string;
+  version: number;
+  data: Record<string, unknown>;
+  /** ISO 8601: when the session expires unless touched (the earlier of idle and absolute expiry). */
+  expiresAt: string;
+}
+
+/** Written over a deleted or rotated-away id so a stale replica copy cannot bring it back. */
+export const TOMBSTONE = '{"deleted":true}';
+
+export function expiresAtOf(r: SessionRecord): number {
+  return Math.min(r.idleExpiresAt, r.absoluteExpiresAt);
+}
+
+export function isExpired(r: SessionRecord, now: number): boolean {
+  return now >= expiresAtOf(r);
+}
+
+export function toView(r: SessionRecord): SessionView {
+  return { id: r.id, version: r.version, data: r.data, expiresAt: new Date(expiresAtOf(r)).toISOString() };
+}
+
+export function encodeRecord(r: SessionRecord): string {
+  return JSON.stringify(r);
+}
+
+/** A stored value: a record, a tombstone, or `null` when it is not a session record at all. */
+export function decodeRecord(raw: Buffer | string): SessionRecord | 'tombstone' | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (o.deleted === true) return 'tombstone';
+  if (
+    typeof o.id !== 'string' ||
+    !Number.isSafeInteger(o.version) ||
+    typeof o.data !== 'object' ||
+    o.data === null ||
+    Array.isArray(o.data) ||
+    typeof o.createdAt !== 'number' ||
+    typeof o.idleExpiresAt !== 'number' ||
+    typeof o.absoluteExpiresAt !== 'number'
+  ) {
+    return null;
+  }
+  return o as unknown as SessionRecord;
+}
