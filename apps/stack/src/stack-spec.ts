@@ -56,6 +56,8 @@ export interface InstanceSpec {
   daemon(): DaemonSpec;
   /** Extra file whose tail explains a failed start (mariadbd's error log). */
   errorLog?: string;
+  /** Base URL of the instance's admin API, when it has one. */
+  adminUrl?: string;
 }
 
 /** One service: its instances and what runs once they are all ready. */
@@ -70,6 +72,10 @@ export interface ServiceSpec {
   afterReady?(instances: InstanceSpec[]): Promise<void>;
   /** Whether this service is part of the stack (its app exists, its binary is installed). */
   enabled(): boolean;
+  /** Scale-in: runs before these instances are stopped (take them out of balancers). */
+  beforeRemove?(instances: InstanceSpec[]): Promise<void>;
+  /** Scale-out: runs after these new instances are ready (put them into balancers). */
+  afterAdd?(instances: InstanceSpec[]): Promise<void>;
 }
 
 export const DB_PORT = 3306;
@@ -204,6 +210,110 @@ function sessionInstances(o: StackOptions, mcs: InstanceSpec[]): InstanceSpec[] 
   });
 }
 
+export const WEB_PORT = 3000;
+
+function webInstances(
+  o: StackOptions,
+  count: number,
+  deps: { dbs: InstanceSpec[]; mcs: InstanceSpec[]; sessions: InstanceSpec[] },
+): InstanceSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + 1;
+    const host = stackAddress(o.net, 2, n);
+    return nodeService(o, 'web', {
+      name: `web${n}`,
+      service: 'web',
+      host,
+      port: WEB_PORT,
+      readyUrl: `http://${host}:${WEB_PORT}/readyz`,
+      metricsTarget: `${host}:${WEB_PORT}`,
+      env: {
+        WEB_INSTANCE: `web${n}`,
+        WEB_HOST: host,
+        WEB_PORT: String(WEB_PORT),
+        // Every replica tries the database endpoints in the same order (migrations take a lock there).
+        WEB_DB_HOSTS: deps.dbs.map((d) => d.address).join(','),
+        WEB_SESSION_URLS: rotate(deps.sessions.map((x) => `http://${x.address}`), n - 1).join(','),
+        WEB_MEMCACHED_NODES: deps.mcs.map((m) => m.address).join(','),
+        WEB_COOKIE_SECRET: o.secrets.cookieSecret,
+        WEB_DRAIN_DELAY: '1s',
+      },
+    });
+  });
+}
+
+export const LB_HTTP_PORT = 8080;
+export const LB_HTTPS_PORT = 8443;
+export const LB_ADMIN_PORT = 8404;
+
+function lbInstances(o: StackOptions, webs: InstanceSpec[]): InstanceSpec[] {
+  return [1, 2].map((n) => {
+    const host = stackAddress(o.net, 1, n);
+    const inst = nodeService(o, 'lb', {
+      name: `lb${n}`,
+      service: 'lb',
+      host,
+      port: LB_HTTP_PORT,
+      readyUrl: `http://${host}:${LB_ADMIN_PORT}/readyz`,
+      metricsTarget: `${host}:${LB_ADMIN_PORT}`,
+      env: {
+        LB_INSTANCE: `lb${n}`,
+        LB_HOST: host,
+        LB_HTTP_PORT: String(LB_HTTP_PORT),
+        LB_HTTPS_PORT: String(LB_HTTPS_PORT),
+        LB_ADMIN_HOST: host,
+        LB_ADMIN_PORT: String(LB_ADMIN_PORT),
+        LB_SERVERS: webs.map((w) => `${w.name}=${w.address}`).join(','),
+        LB_COOKIE_SECRET: o.secrets.lbCookieSecret,
+        LB_STATE_FILE: join(o.paths.data, `lb${n}`, 'state.json'),
+        LB_CHECK_PATH: '/readyz',
+        LB_CHECK_INTERVAL: '1s',
+        LB_CHECK_FAST_INTERVAL: '500ms',
+        LB_CHECK_DOWN_INTERVAL: '1s',
+        LB_CHECK_RISE: '2',
+        LB_CHECK_FALL: '2',
+        // Locally every client is 127.0.0.1: a source-IP hash would send every cookieless request
+        // (curl, wrk) to one replica. Browsers still stick through the SRV cookie.
+        LB_STICKY_FALLBACK: 'balance',
+      },
+    });
+    return { ...inst, adminUrl: `http://${host}:${LB_ADMIN_PORT}` };
+  });
+}
+
+/**
+ * Keeps the LBs' `web` pool in step with `scaleout scale web=N`: new replicas are added once ready;
+ * replicas about to be stopped are removed first (in-flight requests finish). An LB that is not running
+ * is skipped: its state file is updated when it is next reachable through the same calls.
+ */
+async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?: InstanceSpec[]; remove?: InstanceSpec[] }): Promise<void> {
+  if (!appExists(o, 'lb')) return;
+  const headers = { authorization: `Bearer ${o.adminToken}`, 'content-type': 'application/json' };
+  await Promise.all(
+    lbs.map(async (lb) => {
+      const base = `${lb.adminUrl}/api/pools/web/servers`;
+      try {
+        for (const w of change.add ?? []) {
+          const res = await fetch(base, { method: 'POST', headers, body: JSON.stringify({ name: w.name, address: w.address }), signal: AbortSignal.timeout(3000) });
+          if (res.status !== 201 && res.status !== 409) o.notify(`${lb.name}: adding ${w.name} answered ${res.status}`);
+        }
+        for (const w of change.remove ?? []) {
+          const res = await fetch(`${base}/${encodeURIComponent(w.name)}`, { method: 'DELETE', headers: { authorization: headers.authorization }, signal: AbortSignal.timeout(3000) });
+          if (!res.ok && res.status !== 404) o.notify(`${lb.name}: removing ${w.name} answered ${res.status}`);
+        }
+      } catch (err) {
+        o.notify(`${lb.name}: pool update skipped (${(err as Error).message})`);
+      }
+    }),
+  );
+}
+
+/** `list` rotated left by `by` (spreads replicas over equivalent endpoints). */
+function rotate<T>(list: T[], by: number): T[] {
+  const k = list.length ? by % list.length : 0;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
 function appExists(o: StackOptions, app: string): boolean {
   return existsSync(join(o.repoRoot, 'apps', app, 'src', 'server.ts'));
 }
@@ -231,6 +341,22 @@ export function describeStack(o: StackOptions): ServiceSpec[] {
       scalable: false,
       enabled: () => appExists(o, 'session'),
       instances: () => sessionInstances(o, mcs()),
+    },
+    {
+      service: 'web',
+      level: 2,
+      scalable: true,
+      enabled: () => appExists(o, 'web'),
+      instances: (count) => webInstances(o, count ?? o.counts.web, { dbs: dbs(), mcs: mcs(), sessions: sessionInstances(o, mcs()) }),
+      afterAdd: (added) => syncLbPools(o, lbInstances(o, []), { add: added }),
+      beforeRemove: (removed) => syncLbPools(o, lbInstances(o, []), { remove: removed }),
+    },
+    {
+      service: 'lb',
+      level: 3,
+      scalable: false,
+      enabled: () => appExists(o, 'lb'),
+      instances: () => lbInstances(o, appExists(o, 'web') ? webInstances(o, o.counts.web, { dbs: [], mcs: [], sessions: [] }) : []),
     },
   ];
   if (o.prometheus !== false) {

@@ -141,14 +141,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const wanted = svc.instances(count);
     const wantedNames = new Set(wanted.map((i) => i.name));
     const current = [...this.#managed.values()].filter((m) => m.spec.service === service);
-    await Promise.all(wanted.filter((i) => !this.#managed.has(i.name)).map((i) => this.#startNew(i)));
+    const added = wanted.filter((i) => !this.#managed.has(i.name));
+    await Promise.all(added.map((i) => this.#startNew(i)));
+    if (added.length && svc.afterAdd) await svc.afterAdd(added);
+    const removed = current.filter((m) => !wantedNames.has(m.spec.name));
+    if (removed.length && svc.beforeRemove) await svc.beforeRemove(removed.map((m) => m.spec));
     await Promise.all(
-      current
-        .filter((m) => !wantedNames.has(m.spec.name))
-        .map(async (m) => {
-          await this.#serial(m.spec.name, (x) => this.#stopOne(x, 'stopped'));
-          this.#managed.delete(m.spec.name);
-        }),
+      removed.map(async (m) => {
+        await this.#serial(m.spec.name, (x) => this.#stopOne(x, 'stopped'));
+        this.#managed.delete(m.spec.name);
+      }),
     );
     return this.status().filter((s) => s.service === service);
   }

@@ -1,0 +1,11 @@
+export { createLoadBalancer, LoadBalancer, type LbDeps, type LbAddresses, type PoolView, type ServerView } from './app.js';
+export { lbConfigSpec, adminConfigSpec, poolConfigs, parseServerList, parseServerSpec, statusMatcher, type LbConfig, type PoolConfig } from './config.js';
+export { LB_ERRORS, LbError, type LbErrorCode } from './errors.js';
+export { parseRequestHead, type RequestHead, type HeadLimits } from './request-head.js';
+export { parseResponseHead, type ResponseHead } from './response-head.js';
+export { ChunkedParser } from './chunked-parser.js';
+export { Balancer, type Algorithm, type HashKeySource } from './balancer.js';
+export { BackendServer, type AdminState, type ServerState } from './backend-server.js';
+export { Pool } from './pool.js';
+export { StickyCookie } from './sticky-cookie.js';
+export { selfSignedCert } from './self-signed-cert.js';

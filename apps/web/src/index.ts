@@ -1,0 +1,10 @@
+export { buildApp, createWebContext, prepareDatabase, type WebContextOptions } from './app.js';
+export { loadWebConfig, loadWebConfigOrExit, parseDbUrl, webConfigSpec, DEV_ADMIN_TOKEN, DEV_COOKIE_SECRET, type DbSettings, type WebConfig } from './config.js';
+export type { WebContext } from './web-context.js';
+export { Database, isConnectionError, isDuplicateKey, type DatabaseOptions, type SqlValue, type Tx } from './db/database.js';
+export { MIGRATIONS, MIGRATION_LOCK, runMigrations, type Migration, type MigrateOptions } from './db/migrations.js';
+export { SEED_PASSWORD, seedDatabase, seedProduct, type SeedOptions, type SeedProduct } from './db/seed.js';
+export { SessionClient, type SessionClientOptions, type SessionRecord } from './session/session-client.js';
+export type { ShopSessionData } from './session/request-session.js';
+export { EndpointList } from './endpoint-list.js';
+export * from './errors.js';

@@ -1,0 +1,307 @@
+// bench/lb: our LB against HAProxy 2.6 and nginx (the anchors) and @fastify/http-proxy (a Node
+// reference), each as a reverse proxy pinned to core 0 in front of two nginx backends, with the load
+// generator pinned to core 1. Prints req/s, p50/p99 and the ratios, then p99 at half of HAProxy's
+// peak rate (constant-rate generator), and writes JSON to bench/results/lb-<timestamp>.json.
+// Run: npx tsx bench/lb/run.ts   Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50),
+// BENCH_ONLY (comma-separated subset of lb,haproxy,nginx,fastify), BENCH_LB_ENV (extra LB env, k=v;k=v).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ONLY = (process.env.BENCH_ONLY ?? 'haproxy,nginx,lb,fastify').split(',');
+const tmp = mkdtempSync(join(tmpdir(), 'bench-lb-'));
+const children: ChildProcess[] = [];
+
+function need(bin: string, pkg: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`${bin} not found: apt-get install ${pkg}`);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => res(p));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function waitPort(port: number, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`port ${port} did not open`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function start(name: string, cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  child.on('exit', (code, sig) => {
+    if (code !== 0 && sig === null) process.stderr.write(`${name} exited ${code}: ${err}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
+}
+
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function ms(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60000 : n;
+}
+
+function wrk(port: number, seconds: number): WrkResult {
+  const out = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p = (q: string) => {
+    const m = new RegExp(`\\s${q}%\\s+([\\d.]+)(us|ms|s|m)`).exec(out);
+    return m ? ms(m[1]!, m[2]!) : NaN;
+  };
+  const errs = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = Number(errs?.[1] ?? 0) + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p50Ms: p('50'), p99Ms: p('99'), errors };
+}
+
+interface RateResult {
+  rate: number;
+  achievedRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function rateLoad(port: number, rate: number, seconds: number): RateResult {
+  const out = execFileSync('taskset', ['-c', '1', process.execPath, '--import', 'tsx', join(here, 'rate-load.ts'), '127.0.0.1', String(port), String(rate), String(seconds), String(CONNS), '/'], {
+    encoding: 'utf8',
+    cwd: root,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as RateResult;
+}
+
+async function main(): Promise<void> {
+  need('nginx', 'nginx');
+  need('haproxy', 'haproxy');
+  need('wrk', 'wrk');
+  need('taskset', 'util-linux');
+  const haproxyVersion = execFileSync('haproxy', ['-v'], { encoding: 'utf8' }).split('\n')[0];
+
+  // Two nginx backends (one process, core 1).
+  const [b1, b2] = [await freePort(), await freePort()];
+  const backConf = join(tmp, 'backends.conf');
+  const nginxCommon = (prefix: string) => `daemon off; worker_processes 1; pid ${prefix}/nginx.pid; error_log stderr warn;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
+  client_body_temp_path ${prefix}/cb; proxy_temp_path ${prefix}/pt; fastcgi_temp_path ${prefix}/ft; uwsgi_temp_path ${prefix}/ut; scgi_temp_path ${prefix}/st;`;
+  mkdirSync(join(tmp, 'back'));
+  writeFileSync(
+    backConf,
+    `${nginxCommon(join(tmp, 'back'))}
+  server { listen 127.0.0.1:${b1}; location / { default_type text/plain; return 200 "hello from b1\\n"; } }
+  server { listen 127.0.0.1:${b2}; location / { default_type text/plain; return 200 "hello from b2\\n"; } }
+}
+`,
+  );
+  start('nginx-backends', 'taskset', ['-c', '1', 'nginx', '-e', 'stderr', '-p', join(tmp, 'back'), '-c', backConf]);
+  await waitPort(b1);
+  await waitPort(b2);
+
+  const proxies: Array<{ name: string; port: number; launch: () => Promise<ChildProcess> }> = [];
+  const hp = await freePort();
+  proxies.push({
+    name: 'haproxy',
+    port: hp,
+    launch: async () => {
+      const conf = join(tmp, 'haproxy.cfg');
+      writeFileSync(
+        conf,
+        `global
+  nbthread 1
+  maxconn 8000
+defaults
+  mode http
+  timeout connect 3s
+  timeout client 30s
+  timeout server 30s
+  timeout http-request 10s
+  timeout http-keep-alive 5s
+  option forwardfor
+  retries 2
+  option redispatch
+frontend fe
+  bind 127.0.0.1:${hp}
+  default_backend be
+backend be
+  balance roundrobin
+  http-reuse safe
+  option httpchk GET /healthz
+  server b1 127.0.0.1:${b1} check inter 2s
+  server b2 127.0.0.1:${b2} check inter 2s
+`,
+      );
+      return start('haproxy', 'taskset', ['-c', '0', 'haproxy', '-db', '-f', conf]);
+    },
+  });
+  const np = await freePort();
+  proxies.push({
+    name: 'nginx',
+    port: np,
+    launch: async () => {
+      const prefix = join(tmp, 'proxy');
+      mkdirSync(prefix, { recursive: true });
+      const conf = join(prefix, 'nginx.conf');
+      writeFileSync(
+        conf,
+        `${nginxCommon(prefix)}
+  upstream be { server 127.0.0.1:${b1}; server 127.0.0.1:${b2}; keepalive 128; }
+  server { listen 127.0.0.1:${np};
+    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_next_upstream error timeout; proxy_next_upstream_tries 3; } }
+}
+`,
+      );
+      return start('nginx-proxy', 'taskset', ['-c', '0', 'nginx', '-e', 'stderr', '-p', prefix, '-c', conf]);
+    },
+  });
+  const lp = await freePort();
+  const extraLbEnv = Object.fromEntries(
+    (process.env.BENCH_LB_ENV ?? '')
+      .split(';')
+      .filter(Boolean)
+      .map((kv) => kv.split('=', 2) as [string, string]),
+  );
+  proxies.push({
+    name: 'lb',
+    port: lp,
+    launch: async () =>
+      start('lb', 'taskset', ['-c', '0', process.execPath, '--import', 'tsx', join(root, 'apps/lb/src/server.ts')], {
+        LB_INSTANCE: 'bench-lb',
+        LB_HOST: '127.0.0.1',
+        LB_HTTP_PORT: String(lp),
+        LB_HTTPS: 'false',
+        LB_ADMIN_PORT: String(await freePort()),
+        LB_SERVERS: `b1=127.0.0.1:${b1},b2=127.0.0.1:${b2}`,
+        LB_STICKY: 'false',
+        LB_CHECK_PATH: '/healthz',
+        LB_LOG_LEVEL: 'warn',
+        NODE_ENV: 'development',
+        ...extraLbEnv,
+      }),
+  });
+  const fp = await freePort();
+  proxies.push({
+    name: 'fastify',
+    port: fp,
+    launch: async () =>
+      start('fastify-http-proxy', 'taskset', ['-c', '0', process.execPath, '--import', 'tsx', join(root, 'apps/lb/bench/fastify-proxy.ts'), String(fp), `http://127.0.0.1:${b1}`]),
+  });
+
+  const peak: Record<string, WrkResult> = {};
+  const rated: Record<string, RateResult> = {};
+  const running = new Map<string, ChildProcess>();
+  for (const p of proxies.filter((x) => ONLY.includes(x.name))) {
+    const child = await p.launch();
+    running.set(p.name, child);
+    await waitPort(p.port);
+    wrk(p.port, 2); // warm-up (JIT, pools)
+    peak[p.name] = wrk(p.port, SECONDS);
+    const r = peak[p.name]!;
+    console.log(`${p.name.padEnd(8)} ${r.rps.toFixed(0).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}`);
+    await stop(child);
+  }
+  const half = peak.haproxy ? Math.round(peak.haproxy.rps / 2) : undefined;
+  if (half !== undefined) {
+    console.log(`\nconstant rate ${half} req/s (half of HAProxy's peak), ${SECONDS}s, ${CONNS} connections:`);
+    for (const p of proxies.filter((x) => ONLY.includes(x.name) && x.name !== 'fastify')) {
+      const child = await p.launch();
+      await waitPort(p.port);
+      wrk(p.port, 2);
+      rated[p.name] = rateLoad(p.port, half, SECONDS);
+      const r = rated[p.name]!;
+      console.log(`${p.name.padEnd(8)} achieved ${r.achievedRps} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}`);
+      await stop(child);
+    }
+  }
+
+  const ratio = (a?: number, b?: number) => (a && b ? Math.round((a / b) * 100) / 100 : null);
+  const ratios = {
+    lbVsHaproxyRps: ratio(peak.lb?.rps, peak.haproxy?.rps),
+    lbVsNginxRps: ratio(peak.lb?.rps, peak.nginx?.rps),
+    lbVsFastifyRps: ratio(peak.lb?.rps, peak.fastify?.rps),
+    lbVsHaproxyP99AtHalfRate: ratio(rated.lb?.p99Ms, rated.haproxy?.p99Ms),
+  };
+  console.log('\nratios:', JSON.stringify(ratios));
+  console.log('goals: lbVsHaproxyRps >= 0.45, lbVsFastifyRps >= 2, lbVsHaproxyP99AtHalfRate <= 2');
+  const result = {
+    bench: 'lb',
+    at: new Date().toISOString(),
+    node: process.version,
+    haproxy: haproxyVersion,
+    seconds: SECONDS,
+    connections: CONNS,
+    pinning: { proxy: 'core 0', loadAndBackends: 'core 1' },
+    peak,
+    halfRate: half === undefined ? null : { rate: half, results: rated },
+    ratios,
+    note: 'fastify = @fastify/http-proxy with one upstream (b1); others balance over b1 and b2. 2-core machine: numbers are noisy.',
+  };
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `lb-${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\nwrote ${file}`);
+  for (const c of running.values()) await stop(c);
+  for (const c of children) await stop(c);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
