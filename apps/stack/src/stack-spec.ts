@@ -308,6 +308,38 @@ async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?:
   );
 }
 
+export const DNS_PORT = 5300;
+export const DNS_ADMIN_PORT = 5380;
+export const STACK_ZONE = 'scaleout.test';
+
+/** The stack's DNS: `www.scaleout.test` → the LBs, each bound to its LB's readiness check. */
+function dnsInstances(o: StackOptions, lbs: InstanceSpec[]): InstanceSpec[] {
+  const host = controlHost(o.net);
+  const records = lbs.map((lb) => `www A ${lb.host} check=http://{addr}:${LB_ADMIN_PORT}/readyz`);
+  const inst = nodeService(o, 'dns', {
+    name: 'dns',
+    service: 'dns',
+    host,
+    port: DNS_PORT,
+    readyUrl: `http://${host}:${DNS_ADMIN_PORT}/readyz`,
+    metricsTarget: `${host}:${DNS_ADMIN_PORT}`,
+    env: {
+      DNS_INSTANCE: 'dns',
+      DNS_HOST: host,
+      DNS_PORT: String(DNS_PORT),
+      DNS_ADMIN_HOST: host,
+      DNS_ADMIN_PORT: String(DNS_ADMIN_PORT),
+      DNS_ZONE: STACK_ZONE,
+      DNS_RECORDS: records.join('; '),
+      DNS_CHECK_INTERVAL: '1s',
+      DNS_CHECK_FAST_INTERVAL: '500ms',
+      DNS_CHECK_RISE: '2',
+      DNS_CHECK_FALL: '2',
+    },
+  });
+  return [{ ...inst, address: `${host}:${DNS_PORT}`, adminUrl: `http://${host}:${DNS_ADMIN_PORT}` }];
+}
+
 /** `list` rotated left by `by` (spreads replicas over equivalent endpoints). */
 function rotate<T>(list: T[], by: number): T[] {
   const k = list.length ? by % list.length : 0;
@@ -357,6 +389,13 @@ export function describeStack(o: StackOptions): ServiceSpec[] {
       scalable: false,
       enabled: () => appExists(o, 'lb'),
       instances: () => lbInstances(o, appExists(o, 'web') ? webInstances(o, o.counts.web, { dbs: [], mcs: [], sessions: [] }) : []),
+    },
+    {
+      service: 'dns',
+      level: 4,
+      scalable: false,
+      enabled: () => appExists(o, 'dns'),
+      instances: () => dnsInstances(o, appExists(o, 'lb') ? lbInstances(o, []) : []),
     },
   ];
   if (o.prometheus !== false) {

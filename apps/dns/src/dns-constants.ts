@@ -1,0 +1,123 @@
+/** Resource record types we serve or treat specially (RFC 1035, 3596, 2782, 6891, 8482). */
+export const RRType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  TKEY: 249,
+  TSIG: 250,
+  IXFR: 251,
+  AXFR: 252,
+  MAILB: 253,
+  MAILA: 254,
+  ANY: 255,
+} as const;
+
+/** Record types a zone may contain (what the zone parsers accept). */
+export const ZONE_TYPES = ['SOA', 'NS', 'A', 'AAAA', 'CNAME', 'MX', 'PTR', 'SRV', 'TXT'] as const;
+export type ZoneTypeName = (typeof ZONE_TYPES)[number];
+
+export const DnsClass = { IN: 1, CH: 3, HS: 4, NONE: 254, ANY: 255 } as const;
+
+export const Rcode = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  /** Extended RCODE (RFC 6891): the low 4 bits go in the header, the rest in the OPT TTL. */
+  BADVERS: 16,
+} as const;
+
+/** Bounded label values for the `type` label of the query counter; everything else is `other`. */
+export const QUERY_TYPE_LABELS = [
+  'A',
+  'NS',
+  'CNAME',
+  'SOA',
+  'PTR',
+  'MX',
+  'TXT',
+  'AAAA',
+  'SRV',
+  'HTTPS',
+  'SVCB',
+  'CAA',
+  'DS',
+  'DNSKEY',
+  'ANY',
+  'AXFR',
+  'IXFR',
+  'other',
+] as const;
+
+const TYPE_NUMBERS: Record<string, number> = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  HTTPS: 65,
+  SVCB: 64,
+  CAA: 257,
+  DS: 43,
+  DNSKEY: 48,
+  ANY: 255,
+  AXFR: 252,
+  IXFR: 251,
+};
+
+/** qtype → index into {@link QUERY_TYPE_LABELS}, for every 16-bit value (unknown types map to `other`). */
+export const QUERY_TYPE_INDEX: Uint8Array = (() => {
+  const table = new Uint8Array(65536).fill(QUERY_TYPE_LABELS.length - 1);
+  QUERY_TYPE_LABELS.forEach((label, i) => {
+    const n = TYPE_NUMBERS[label];
+    if (n !== undefined) table[n] = i;
+  });
+  return table;
+})();
+
+/** Bounded label values for the `rcode` label. */
+export const RCODE_LABELS = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'BADVERS'] as const;
+
+/** rcode → index into {@link RCODE_LABELS}. */
+export function rcodeIndex(rcode: number): number {
+  return rcode === Rcode.BADVERS ? 6 : rcode <= 5 ? rcode : 2;
+}
+
+export const TRANSPORT_LABELS = ['udp', 'tcp'] as const;
+export type Transport = (typeof TRANSPORT_LABELS)[number];
+
+const ZONE_TYPE_NUMBERS: Record<ZoneTypeName, number> = {
+  SOA: RRType.SOA,
+  NS: RRType.NS,
+  A: RRType.A,
+  AAAA: RRType.AAAA,
+  CNAME: RRType.CNAME,
+  MX: RRType.MX,
+  PTR: RRType.PTR,
+  SRV: RRType.SRV,
+  TXT: RRType.TXT,
+};
+
+/** `A` → 1 for the record types a zone may hold; undefined otherwise. */
+export function zoneTypeNumber(name: string): number | undefined {
+  return (ZONE_TYPE_NUMBERS as Record<string, number>)[name.toUpperCase()];
+}
+
+/** 1 → `A`; unknown numbers as `TYPE<n>` (RFC 3597 style). */
+export function typeName(type: number): string {
+  for (const [name, n] of Object.entries(TYPE_NUMBERS)) if (n === type) return name;
+  return `TYPE${type}`;
+}
