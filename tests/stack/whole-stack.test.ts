@@ -1,10 +1,16 @@
-// Issue 2 acceptance: the stack runner brings up db1, db2 (master-master), mc1, mc2 (and Prometheus when
-// installed); status reports them healthy; rows replicate both ways; kill and restart db2, it catches up.
+// The whole stack, started by the same code as `scaleout up`, driven by real clients: dig, HTTP through
+// both LBs, MySQL. Issue 2's acceptance (db1/db2 master-master, mc1/mc2, status, kill/restart) and the
+// cross-service behaviour of the later issues (DNS → LBs → web → session/cache/db), with fault injection.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import type { InstanceStatus } from '@scaleout/stack';
 import { startTestStack, eventually, type TestStack } from './stack-helpers.js';
+import { http, ShopClient } from './http-client.js';
+
+const run = promisify(execFile);
 
 let stack: TestStack;
 before(async () => {
@@ -36,6 +42,116 @@ test('status --json lists db1, db2, mc1, mc2 running and healthy at the planned 
     assert.equal(typeof r.pid, 'number');
     for (const key of ['name', 'service', 'address', 'pid', 'state', 'healthy']) assert.ok(key in r, `status row lacks ${key}`);
   }
+});
+
+const lbUrl = (n: number) => `http://${stack.net}.1.${n}:8080`;
+
+async function dig(...args: string[]): Promise<string> {
+  const { stdout } = await run('dig', [`@${stack.net}.0.1`, '-p', '5300', ...args], { timeout: 10_000 });
+  return stdout;
+}
+
+function digAnswers(out: string): string[] {
+  return out
+    .split('\n')
+    .filter((l) => /\sIN\s+A\s/.test(l) && !l.startsWith(';'))
+    .map((l) => l.trim().split(/\s+/).pop()!);
+}
+
+test('dig: www.scaleout.test answers both LBs, authoritative, in rotating order', async () => {
+  const first = await dig('www.scaleout.test');
+  assert.match(first, /flags:[^;]*\baa\b/, first);
+  const a1 = digAnswers(first);
+  assert.deepEqual([...a1].sort(), [`${stack.net}.1.1`, `${stack.net}.1.2`]);
+  const a2 = digAnswers(await dig('www.scaleout.test'));
+  assert.notDeepEqual(a2, a1, 'consecutive answers should come in a different order');
+});
+
+test('HTTP through each LB reaches the web pool, and both replicas serve', async () => {
+  const servedBy = new Set<string>();
+  for (const n of [1, 2]) {
+    for (let i = 0; i < 6; i++) {
+      const res = await http(`${lbUrl(n)}/api/products?pageSize=2`);
+      assert.equal(res.status, 200, res.body);
+      servedBy.add(String(res.headers['x-served-by']));
+    }
+  }
+  assert.deepEqual([...servedBy].sort(), ['web1', 'web2']);
+});
+
+test('a shop session works through both LBs and survives killing the replica that served it', async () => {
+  const shop = new ShopClient(lbUrl(1));
+  const username = `stack${Date.now()}`;
+  const signup = await shop.call('POST', '/api/signup', { username, password: 'correct horse battery' });
+  assert.equal(signup.status, 201, signup.body);
+  for (const productId of [1, 3, 5]) {
+    const add = await shop.call('POST', '/api/cart', { productId, quantity: 1 });
+    assert.equal(add.status, 200, add.body);
+  }
+  // the same session through the other LB
+  shop.base = lbUrl(2);
+  const cart = await shop.call('GET', '/api/cart');
+  assert.equal(cart.status, 200);
+  const body = cart.json() as { user: { username: string }; itemCount: number };
+  assert.equal(body.user.username, username);
+  assert.equal(body.itemCount, 3);
+  const victim = String(cart.headers['x-served-by']);
+  const killed = await stack.cli('kill', victim);
+  assert.equal(killed.code, 0, killed.stderr);
+  for (const n of [1, 2, 1, 2]) {
+    shop.base = lbUrl(n);
+    const after = await shop.call('GET', '/api/cart');
+    assert.equal(after.status, 200, after.body);
+    assert.notEqual(after.headers['x-served-by'], victim);
+    const b = after.json() as { user: { username: string }; itemCount: number };
+    assert.equal(b.user.username, username, 'still logged in');
+    assert.equal(b.itemCount, 3, 'cart still there');
+  }
+  assert.equal((await stack.cli('restart', victim)).code, 0);
+});
+
+test('scale web=3 then web=2 under load through both LBs: no failed request', async () => {
+  let stop = false;
+  const failures: string[] = [];
+  const servedBy = new Map<string, number>();
+  let requests = 0;
+  const worker = async (w: number) => {
+    while (!stop) {
+      const url = `${lbUrl((w % 2) + 1)}/api/products/${1 + 2 * (requests % 50)}`;
+      try {
+        const res = await http(url);
+        requests += 1;
+        if (res.status !== 200) failures.push(`${res.status} ${url} ${res.body.slice(0, 100)}`);
+        const by = String(res.headers['x-served-by']);
+        servedBy.set(by, (servedBy.get(by) ?? 0) + 1);
+      } catch (err) {
+        failures.push(`${url}: ${(err as Error).message}`);
+      }
+    }
+  };
+  const load = Promise.all([0, 1, 2, 3].map(worker));
+  try {
+    const up = await stack.cli('scale', 'web=3');
+    assert.equal(up.code, 0, up.stderr);
+    await eventually(async () => assert.ok((servedBy.get('web3') ?? 0) > 0), 'web3 taking traffic', 15_000);
+    const down = await stack.cli('scale', 'web=2');
+    assert.equal(down.code, 0, down.stderr);
+    const before = servedBy.get('web3') ?? 0;
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(servedBy.get('web3') ?? 0, before, 'web3 still served after scale-in');
+  } finally {
+    stop = true;
+    await load;
+  }
+  assert.ok(requests > 50, `only ${requests} requests`);
+  assert.deepEqual(failures, []);
+});
+
+test('an LB that stops leaves the DNS answers, and comes back after it returns', async () => {
+  assert.equal((await stack.cli('stop', 'lb1')).code, 0);
+  await eventually(async () => assert.deepEqual(digAnswers(await dig('www.scaleout.test')), [`${stack.net}.1.2`]), 'lb1 leaving DNS', 10_000, 200);
+  assert.equal((await stack.cli('restart', 'lb1')).code, 0);
+  await eventually(async () => assert.equal(digAnswers(await dig('www.scaleout.test')).length, 2), 'lb1 back in DNS', 10_000, 200);
 });
 
 test('a row inserted on db1 is readable on db2 within 2 s, and vice versa', async () => {
