@@ -155,17 +155,19 @@ test('an LB that stops leaves the DNS answers, and comes back after it returns',
 });
 
 test('a row inserted on db1 is readable on db2 within 2 s, and vice versa', async () => {
-  const [c1, c2] = await Promise.all([app(`${stack.net}.6.1`), app(`${stack.net}.6.2`)]);
+  // The proxies fence the reader (read_only=ON), so the write on db2 goes in as root, which read_only
+  // does not stop: this checks replication in both directions, not the application's write path.
+  const rootOn = (db: string) =>
+    mysql.createConnection({ socketPath: `${stack.home}/data/${db}/mysqld.sock`, user: 'root', password: '', database: 'shop' });
+  const [c1, c2] = await Promise.all([rootOn('db1'), rootOn('db2')]);
   try {
     await c1.query('CREATE TABLE IF NOT EXISTS repl_check (id INT AUTO_INCREMENT PRIMARY KEY, origin VARCHAR(16), token VARCHAR(64))');
     const t1 = `t1-${Date.now()}`;
     await c1.query('INSERT INTO repl_check (origin, token) VALUES (?, ?)', ['db1', t1]);
-    const seen2 = await eventually(async () => {
+    await eventually(async () => {
       const [rows] = await c2.query<mysql.RowDataPacket[]>('SELECT origin FROM repl_check WHERE token = ?', [t1]);
       assert.equal(rows.length, 1);
-      return Date.now();
     }, 'db1 → db2 replication', 2000, 20);
-    assert.ok(seen2);
     const t2 = `t2-${Date.now()}`;
     await c2.query('INSERT INTO repl_check (origin, token) VALUES (?, ?)', ['db2', t2]);
     await eventually(async () => {
@@ -251,4 +253,62 @@ test('Prometheus (when installed) scrapes every instance that exposes metrics', 
     const stackTarget = body.data.activeTargets.find((x) => x.labels.instance === 'stack');
     assert.equal(stackTarget?.health, 'up');
   }, 'prometheus scraping the stack', 20_000, 500);
+});
+
+test('MySQL through both proxies: kill -9 db1 (the writer), writes resume within 5 s, nothing acknowledged is lost, db1 rejoins', async () => {
+  const proxies = await Promise.all([1, 2].map((n) => mysql.createConnection({ host: `${stack.net}.5.${n}`, port: 6033, user: 'app', password: 'app', database: 'shop' })));
+  const acked: string[] = [];
+  try {
+    await proxies[0]!.query('CREATE TABLE IF NOT EXISTS failover_check (id INT AUTO_INCREMENT PRIMARY KEY, token VARCHAR(64) UNIQUE)');
+    let stop = false;
+    let lastAck = Date.now();
+    let longestGap = 0;
+    const errors: string[] = [];
+    const writer = async (c: mysql.Connection, tag: string) => {
+      for (let i = 0; !stop; i++) {
+        const token = `${tag}-${i}`;
+        try {
+          await c.query('INSERT INTO failover_check (token) VALUES (?)', [token]);
+          acked.push(token);
+          const now = Date.now();
+          longestGap = Math.max(longestGap, now - lastAck);
+          lastAck = now;
+        } catch (err) {
+          errors.push((err as Error).message);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    };
+    const load = Promise.all(proxies.map((c, i) => writer(c, `p${i + 1}`)));
+    await new Promise((r) => setTimeout(r, 500));
+    await stack.supervisor.kill('db1'); // SIGKILL, recorded as killed on purpose (what `scaleout kill db1` does)
+    await eventually(async () => assert.ok(Date.now() - lastAck < 200 && acked.length > 0), 'writes resuming', 15_000, 50);
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await load;
+    assert.ok(longestGap < 5000, `writes stopped for ${longestGap} ms`);
+    const [rows] = await proxies[0]!.query<mysql.RowDataPacket[]>('SELECT token FROM failover_check');
+    const present = new Set(rows.map((r) => String(r.token)));
+    const lost = acked.filter((t) => !present.has(t));
+    assert.deepEqual(lost, [], `${lost.length} acknowledged writes missing on the new writer`);
+  } finally {
+    for (const c of proxies) c.destroy();
+  }
+  // db1 comes back fenced (read_only), then rejoins as a replica of db2 and catches up
+  assert.equal((await stack.cli('restart', 'db1')).code, 0);
+  const rejoin = await eventually(async () => {
+    const r = await stack.cli('rejoin', 'db1');
+    assert.equal(r.code, 0, r.stderr);
+    return r;
+  }, 'rejoin db1', 20_000, 1000);
+  assert.match(rejoin.stdout, /db1/);
+  const direct = await app(`${stack.net}.6.1`);
+  try {
+    await eventually(async () => {
+      const [rows] = await direct.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM failover_check');
+      assert.equal(Number(rows[0]!.n), acked.length);
+    }, 'db1 catching up after rejoin', 15_000);
+  } finally {
+    direct.destroy();
+  }
 });

@@ -7,7 +7,7 @@ import { runStack } from './run-stack.js';
 import { StackClient } from './stack-client.js';
 import { StackError } from './stack-error.js';
 import { stackPaths } from './stack-paths.js';
-import { controlHost, CONTROL_PORT } from './stack-spec.js';
+import { controlHost, CONTROL_PORT, PROXY_ADMIN_PORT, stackAddress } from './stack-spec.js';
 import { processAlive, readStackState, reapOrphans, removeStackState } from './stack-state.js';
 import { tailFile } from './tail-file.js';
 
@@ -21,6 +21,8 @@ usage: scaleout <command> [options]
   scale <service>=N                           e.g. scale web=4
   kill|pause|resume|restart|stop <instance>   fault injection and control (kill = SIGKILL, no restart)
   logs <instance> [-n N] [-f]                 an instance's log (stdout and stderr)
+  switchover [--to db2]                       move the MySQL writer with zero lost writes (db-proxy)
+  rejoin <db>                                 bring a fenced old writer back as a replica (db-proxy)
 
 environment: SCALEOUT_NET (default 127.0: the address plan of DESIGN.md), SCALEOUT_HOME (default
 <repo>/.scaleout), SCALEOUT_ADMIN_TOKEN (default dev-admin-token)
@@ -221,6 +223,47 @@ async function logs(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Calls the admin API of the first db-proxy that answers (both agree on the writer). */
+async function proxyAdmin(path: string, body: unknown): Promise<unknown> {
+  const net = readStackState(paths.stateFile)?.net ?? process.env.SCALEOUT_NET ?? '127.0';
+  let last: unknown;
+  for (const n of [1, 2]) {
+    const url = `http://${stackAddress(net, 5, n)}:${PROXY_ADMIN_PORT}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(120_000),
+      });
+    } catch (err) {
+      last = err;
+      continue;
+    }
+    const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    if (!res.ok) throw new StackError(json.code ?? 'STACK_ERR_REQUEST', json.message ?? `HTTP ${res.status} from ${url}`, res.status);
+    return json;
+  }
+  throw new StackError('STACK_ERR_NOT_RUNNING', `no db-proxy admin API answers (${(last as Error)?.message ?? 'unreachable'})`, 503);
+}
+
+async function switchover(args: string[]): Promise<number> {
+  const to = option(args, ['--to']);
+  const result = await proxyAdmin('/api/switchover', to ? { to } : {});
+  console.log(JSON.stringify(result, null, 2));
+  return 0;
+}
+
+async function rejoin(args: string[]): Promise<number> {
+  const force = flag(args, '--force');
+  const name = args[0];
+  if (!name) throw new StackError('STACK_ERR_USAGE', 'usage: scaleout rejoin <db> [--force]');
+  const result = await proxyAdmin(`/api/backends/${encodeURIComponent(name)}/rejoin`, force ? { force: true } : {});
+  console.log(JSON.stringify(result, null, 2));
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   const cmd = args.shift();
@@ -241,6 +284,10 @@ export async function main(argv: string[]): Promise<number> {
       return action(cmd, args);
     case 'logs':
       return logs(args);
+    case 'switchover':
+      return switchover(args);
+    case 'rejoin':
+      return rejoin(args);
     case undefined:
     case 'help':
     case '--help':

@@ -210,6 +210,40 @@ function sessionInstances(o: StackOptions, mcs: InstanceSpec[]): InstanceSpec[] 
   });
 }
 
+export const PROXY_PORT = 6033;
+export const PROXY_ADMIN_PORT = 6080;
+
+/** proxy1 and proxy2, both active, in front of db1/db2 (the same backend order in both: db1 preferred writer). */
+function proxyInstances(o: StackOptions, dbs: InstanceSpec[]): InstanceSpec[] {
+  return [1, 2].map((n) => {
+    const host = stackAddress(o.net, 5, n);
+    const inst = nodeService(o, 'db-proxy', {
+      name: `proxy${n}`,
+      service: 'db-proxy',
+      host,
+      port: PROXY_PORT,
+      readyUrl: `http://${host}:${PROXY_ADMIN_PORT}/readyz`,
+      metricsTarget: `${host}:${PROXY_ADMIN_PORT}`,
+      env: {
+        DBPROXY_INSTANCE: `proxy${n}`,
+        DBPROXY_HOST: host,
+        DBPROXY_PORT: String(PROXY_PORT),
+        DBPROXY_ADMIN_HOST: host,
+        DBPROXY_ADMIN_PORT: String(PROXY_ADMIN_PORT),
+        DBPROXY_BACKENDS: dbs.map((d) => `${d.name}=${d.address}`).join(','),
+        DBPROXY_USERS: `${DEV_ACCOUNTS.app.user}:${DEV_ACCOUNTS.app.password}`,
+        DBPROXY_BACKEND_USER: DEV_ACCOUNTS.app.user,
+        DBPROXY_BACKEND_PASSWORD: DEV_ACCOUNTS.app.password,
+        DBPROXY_MONITOR_USER: DEV_ACCOUNTS.admin.user,
+        DBPROXY_MONITOR_PASSWORD: DEV_ACCOUNTS.admin.password,
+        DBPROXY_REPL_USER: DEV_ACCOUNTS.repl.user,
+        DBPROXY_REPL_PASSWORD: DEV_ACCOUNTS.repl.password,
+      },
+    });
+    return { ...inst, adminUrl: `http://${host}:${PROXY_ADMIN_PORT}` };
+  });
+}
+
 export const WEB_PORT = 3000;
 
 function webInstances(
@@ -231,7 +265,7 @@ function webInstances(
         WEB_INSTANCE: `web${n}`,
         WEB_HOST: host,
         WEB_PORT: String(WEB_PORT),
-        // Every replica tries the database endpoints in the same order (migrations take a lock there).
+        // Every replica tries the database endpoints (the proxies) in the same order.
         WEB_DB_HOSTS: deps.dbs.map((d) => d.address).join(','),
         WEB_SESSION_URLS: rotate(deps.sessions.map((x) => `http://${x.address}`), n - 1).join(','),
         WEB_MEMCACHED_NODES: deps.mcs.map((m) => m.address).join(','),
@@ -375,11 +409,23 @@ export function describeStack(o: StackOptions): ServiceSpec[] {
       instances: () => sessionInstances(o, mcs()),
     },
     {
+      service: 'db-proxy',
+      level: 1,
+      scalable: false,
+      enabled: () => appExists(o, 'db-proxy'),
+      instances: () => proxyInstances(o, dbs()),
+    },
+    {
       service: 'web',
       level: 2,
       scalable: true,
       enabled: () => appExists(o, 'web'),
-      instances: (count) => webInstances(o, count ?? o.counts.web, { dbs: dbs(), mcs: mcs(), sessions: sessionInstances(o, mcs()) }),
+      instances: (count) =>
+        webInstances(o, count ?? o.counts.web, {
+          dbs: appExists(o, 'db-proxy') ? proxyInstances(o, dbs()) : dbs(),
+          mcs: mcs(),
+          sessions: sessionInstances(o, mcs()),
+        }),
       afterAdd: (added) => syncLbPools(o, lbInstances(o, []), { add: added }),
       beforeRemove: (removed) => syncLbPools(o, lbInstances(o, []), { remove: removed }),
     },

@@ -17,9 +17,15 @@ export function label(e: ServerEndpoint): string {
   return e.name ?? `${e.host}:${e.port}`;
 }
 
-/** An administrative connection (mysql2, promise API, multiple statements off). */
-export async function connectAdmin(e: ServerEndpoint): Promise<Connection> {
+export interface ConnectOptions {
+  /** Allow several statements in one query (monitor probes). Default false. */
+  multipleStatements?: boolean;
+}
+
+/** An administrative connection (mysql2, promise API, multiple statements off unless asked). */
+export async function connectAdmin(e: ServerEndpoint, options: ConnectOptions = {}): Promise<Connection> {
   return mysql.createConnection({
+    multipleStatements: options.multipleStatements ?? false,
     host: e.socketPath ? undefined : e.host,
     port: e.socketPath ? undefined : e.port,
     socketPath: e.socketPath,

@@ -24,3 +24,12 @@ test('positions: parse, contains, merge, behind, canonical text', () => {
   assert.ok(a.equals(GtidPosition.parse('1-1-10,2-2-5')));
   assert.ok(!a.equals(GtidPosition.parse('1-1-10')));
 });
+
+test('notIn and withoutDomains give what is still to wait for', () => {
+  const need = GtidPosition.parse('1-1-10,2-2-5');
+  assert.equal(need.notIn(GtidPosition.parse('1-1-10')).toString(), '2-2-5');
+  assert.equal(need.notIn(GtidPosition.parse('1-1-9,2-2-9')).toString(), '1-1-10');
+  assert.ok(need.notIn(need).isEmpty);
+  assert.equal(need.withoutDomains([2]).toString(), '1-1-10');
+  assert.equal(need.withoutDomains([3]), need);
+});

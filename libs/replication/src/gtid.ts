@@ -95,6 +95,24 @@ export class GtidPosition {
     return n;
   }
 
+  /** The GTIDs of this position that `known` does not contain yet (what is still to wait for). */
+  notIn(known: GtidPosition): GtidPosition {
+    const map = new Map<number, Gtid>();
+    for (const g of this.#byDomain.values()) {
+      const k = known.#byDomain.get(g.domain);
+      if (!k || k.seq < g.seq) map.set(g.domain, g);
+    }
+    return map.size === this.#byDomain.size ? this : new GtidPosition(map);
+  }
+
+  /** This position without the given domains (e.g. a server's own domain before MASTER_GTID_WAIT). */
+  withoutDomains(domains: Iterable<number>): GtidPosition {
+    const drop = new Set(domains);
+    const map = new Map<number, Gtid>();
+    for (const [d, g] of this.#byDomain) if (!drop.has(d)) map.set(d, g);
+    return map.size === this.#byDomain.size ? this : new GtidPosition(map);
+  }
+
   equals(other: GtidPosition): boolean {
     return this.contains(other) && other.contains(this);
   }

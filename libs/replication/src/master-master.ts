@@ -1,7 +1,9 @@
 import type { Connection } from 'mysql2/promise';
 import { label, withAdmin, type ServerEndpoint } from './connect.js';
 import { ReplicationError } from './replication-error.js';
+import { enableSemiSync, type SemiSyncOptions } from './semi-sync.js';
 import { readServerState, readSlaveStatus } from './server-state.js';
+import { createMetaSchema, META_SCHEMA } from './writer-epoch.js';
 
 export interface Credentials {
   user: string;
@@ -17,7 +19,8 @@ export interface BootstrapOptions {
   repl?: Credentials;
   /**
    * Administrative user for proxies and monitors (REPLICATION CLIENT, SLAVE MONITOR, READ_ONLY ADMIN …,
-   * enough to fence and promote). Omitted when undefined.
+   * enough to fence and promote, plus all privileges on the `scaleout_meta` schema where promotions are
+   * recorded). Omitted when undefined.
    */
   admin?: Credentials;
   /** Host part of the created accounts. Default `%`. */
@@ -27,8 +30,9 @@ export interface BootstrapOptions {
 const quoteId = (s: string) => '`' + s.replace(/`/g, '``') + '`';
 
 /**
- * Creates the database and accounts on one server without writing them to the binlog (each server of
- * a pair is bootstrapped the same way, so nothing conflicts when replication starts). Idempotent.
+ * Creates the database, the `scaleout_meta` schema (promotion records) and the accounts on one server
+ * without writing them to the binlog (each server of a pair is bootstrapped the same way, so nothing
+ * conflicts when replication starts). Idempotent.
  */
 export async function bootstrapServer(c: Connection, options: BootstrapOptions = {}): Promise<void> {
   const db = options.database ?? 'shop';
@@ -38,6 +42,7 @@ export async function bootstrapServer(c: Connection, options: BootstrapOptions =
   await c.query('SET SESSION sql_log_bin = 0');
   try {
     await c.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await createMetaSchema(c);
     await c.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [app.user, host, app.password]);
     await c.query(`GRANT ALL PRIVILEGES ON ${quoteId(db)}.* TO ?@?`, [app.user, host]);
     await c.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [repl.user, host, repl.password]);
@@ -50,6 +55,7 @@ export async function bootstrapServer(c: Connection, options: BootstrapOptions =
         [options.admin.user, host],
       );
       await c.query(`GRANT ALL PRIVILEGES ON ${quoteId(db)}.* TO ?@?`, [options.admin.user, host]);
+      await c.query(`GRANT ALL PRIVILEGES ON ${META_SCHEMA}.* TO ?@?`, [options.admin.user, host]);
     }
   } finally {
     await c.query('SET SESSION sql_log_bin = 1');
@@ -81,6 +87,8 @@ export async function replicateFrom(replica: Connection, master: ServerEndpoint,
 export interface MasterMasterOptions extends BootstrapOptions, ReplicateFromOptions {
   /** Wait until both replica threads run. Default 15 s. */
   timeoutMs?: number;
+  /** Also turn semi-synchronous replication (AFTER_SYNC) on at run time on both servers. */
+  semiSync?: SemiSyncOptions;
 }
 
 /**
@@ -95,6 +103,11 @@ export async function setupMasterMaster(a: ServerEndpoint, b: ServerEndpoint, op
   const bPeer = { ...b, socketPath: undefined };
   await withAdmin(a, (c) => replicateFrom(c, bPeer, options));
   await withAdmin(b, (c) => replicateFrom(c, aPeer, options));
+  if (options.semiSync) {
+    const semiSync = options.semiSync;
+    await withAdmin(a, (c) => enableSemiSync(c, semiSync));
+    await withAdmin(b, (c) => enableSemiSync(c, semiSync));
+  }
   await waitReplicating(a, options.timeoutMs ?? 15_000);
   await waitReplicating(b, options.timeoutMs ?? 15_000);
 }

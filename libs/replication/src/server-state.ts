@@ -44,7 +44,11 @@ export interface SlaveStatus {
 export async function readSlaveStatus(c: Connection): Promise<SlaveStatus | undefined> {
   const rows = await queryRows<Record<string, unknown>>(c, 'SHOW SLAVE STATUS');
   const r = rows[0];
-  if (!r) return undefined;
+  return r ? slaveStatusFrom(r) : undefined;
+}
+
+/** Builds a {@link SlaveStatus} from one `SHOW SLAVE STATUS` row. */
+export function slaveStatusFrom(r: Record<string, unknown>): SlaveStatus {
   const sbm = r.Seconds_Behind_Master;
   return {
     masterHost: String(r.Master_Host ?? ''),
