@@ -11,7 +11,7 @@ function stat(out: string, name: string): number {
 test('sysbench oltp_read_write passes through the proxy in both prepared-statement modes', async (t) => {
   const s = await startProxyStack();
   t.after(() => s.close());
-  const base = [`--mysql-host=127.0.0.1`, `--mysql-port=${s.port}`, '--mysql-user=app', '--mysql-password=app', '--mysql-db=shop', '--tables=4', '--table-size=5000'];
+  const base = [`--mysql-host=127.0.0.1`, `--mysql-port=${s.port}`, '--mysql-user=app', '--mysql-password=app', '--mysql-db=shop', '--tables=2', '--table-size=2000'];
   const prep = await run('sysbench', ['oltp_read_write', ...base, 'prepare']);
   assert.equal(prep.code, 0, prep.stderr);
   await s.pair.waitCaughtUp(30_000);
@@ -25,7 +25,7 @@ test('sysbench oltp_read_write passes through the proxy in both prepared-stateme
         ...base,
         // without transactions, concurrent threads race on sysbench's own DELETE+INSERT of one random id (1062)
         `--threads=${skipTrx === 'on' ? 1 : 4}`,
-        '--events=400',
+        '--events=200',
         '--time=0',
         `--db-ps-mode=${psMode}`,
         `--skip_trx=${skipTrx}`,
@@ -34,7 +34,7 @@ test('sysbench oltp_read_write passes through the proxy in both prepared-stateme
       ]);
       const label = `ps-mode=${psMode} skip_trx=${skipTrx}`;
       assert.equal(r.code, 0, `${label}: ${r.stderr}\n${r.stdout.slice(-2000)}`);
-      assert.equal(stat(r.stdout, 'transactions'), 400, label);
+      assert.equal(stat(r.stdout, 'transactions'), 200, label);
       assert.equal(stat(r.stdout, 'ignored errors'), 0, label);
       assert.equal(stat(r.stdout, 'reconnects'), 0, label);
       const reader = (await s.metric('scaleout_db_proxy_queries_total', { route: 'reader' })) - readerBefore;

@@ -101,6 +101,7 @@ export class LoadBalancer {
         algorithm: pc.algorithm,
         hashKey: pc.hashKey,
         slowStartMs: c.slowStart,
+        failOpen: c.failOpen,
         queueSize: c.queueSize,
         queueTimeoutMs: c.queueTimeout,
         health: {

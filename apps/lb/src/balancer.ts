@@ -19,14 +19,29 @@ export class Balancer {
   #ringIndex = new Map<string, BackendServer>();
   #dirty = true;
   #random: () => number;
+  #failOpen: boolean;
+  #panic = false;
 
   constructor(
     readonly algorithm: Algorithm,
     private readonly servers: () => readonly BackendServer[],
     private readonly slowStartMs: number,
     random: () => number = Math.random,
+    failOpen = false,
   ) {
     this.#random = random;
+    this.#failOpen = failOpen;
+  }
+
+  /**
+   * True while no server is healthy and the pool fails open: the candidates are then every `ready`
+   * server whatever its checks say (Envoy's panic mode, like our DNS's fail-open). A fault shared by
+   * every server — the web tier's database failing over, say — then yields the servers' own answers
+   * (cached pages, 503 pages with Retry-After) instead of the LB's blanket 503.
+   */
+  get panic(): boolean {
+    this.#refresh();
+    return this.#panic;
   }
 
   /** The pool changed (membership, state, health, weight): rebuild on the next pick. */
@@ -157,6 +172,14 @@ export class Balancer {
     if (!this.#dirty) return;
     this.#dirty = false;
     this.#candidates = this.servers().filter((s) => s.balanceable);
+    this.#panic = false;
+    if (this.#candidates.length === 0 && this.#failOpen) {
+      const ready = this.servers().filter((s) => s.adminState === 'ready' && !s.removed);
+      if (ready.length > 0) {
+        this.#candidates = ready;
+        this.#panic = true;
+      }
+    }
     for (const s of this.#candidates) s.current = 0;
     this.#ringIndex = new Map(this.#candidates.map((s) => [s.cookieId, s]));
     this.#ring = this.#candidates.length === 0 ? null : new KetamaRing(this.#candidates.map((s) => ({ id: s.cookieId, weight: s.weight })));

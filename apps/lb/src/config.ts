@@ -27,6 +27,8 @@ export const lbConfigSpec = {
   algorithm: env.enum(ALGORITHMS, { default: 'roundrobin' }),
   hashKey: env.string({ default: 'source', pattern: /^(source|header:[A-Za-z0-9-]+|cookie:[A-Za-z0-9_-]+)$/, allowed: 'source, header:<name> or cookie:<name>' }),
   slowStart: env.duration({ default: 10_000 }),
+  /** With every server of a pool down by its checks, balance over all `ready` servers (panic mode). */
+  failOpen: env.bool({ default: true }),
   maxconn: env.int({ default: 0, min: 0 }),
   queueSize: env.int({ default: 1024, min: 0 }),
   queueTimeout: env.duration({ default: 5_000, min: 1 }),

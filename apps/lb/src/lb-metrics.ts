@@ -112,6 +112,16 @@ export class LbMetrics {
       },
     });
     new Gauge({
+      name: m('pool_panic'),
+      help: 'Whether the pool fails open (1): no server is healthy, so every ready server takes traffic.',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of pools()) this.set({ pool: p.name }, p.balancer.panic ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: m('idle_connections'),
       help: 'Idle keep-alive connections to each server.',
       labelNames: ['pool', 'server'],

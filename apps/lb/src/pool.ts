@@ -32,6 +32,8 @@ export interface PoolOptions {
   algorithm: Algorithm;
   hashKey: HashKeySource;
   slowStartMs: number;
+  /** When no server is healthy, balance over every `ready` server anyway (see Balancer.panic). */
+  failOpen?: boolean;
   queueSize: number;
   queueTimeoutMs: number;
   health: HealthCheckSettings;
@@ -78,7 +80,7 @@ export class Pool {
   constructor(options: PoolOptions) {
     this.options = options;
     this.name = options.name;
-    this.balancer = new Balancer(options.algorithm, () => this.#list, options.slowStartMs, options.random);
+    this.balancer = new Balancer(options.algorithm, () => this.#list, options.slowStartMs, options.random, options.failOpen ?? false);
     if (options.passive.consecutiveFailures > 0) {
       this.#detector = new OutlierDetector({
         consecutiveFailures: options.passive.consecutiveFailures,
@@ -301,6 +303,11 @@ export class Pool {
       headers: h.host ? { host: h.host } : {},
       maxBodyBytes: 4096,
     });
+    // A server that joins a running pool (DNS discovery, admin API) starts down and takes traffic only
+    // after `rise` good checks, like HAProxy's dynamic servers: a replica that is still starting never
+    // sees requests. Servers present at start begin up (the LB is not ready before a first check anyway).
+    const joinsDown = this.#running;
+    if (joinsDown) server.healthy = false;
     const checker = new ActiveChecker({
       name: server.name,
       probe,
@@ -310,7 +317,7 @@ export class Pool {
       timeout: h.timeoutMs,
       rise: h.rise,
       fall: h.fall,
-      initialState: 'up',
+      initialState: joinsDown ? 'down' : 'up',
       jitter: 0.1,
     });
     checker.on('change', (e) => {

@@ -78,7 +78,7 @@ test('no server: 503 LB_ERR_NO_SERVER; connect failures everywhere: 502', async 
   const a = await startBackend('gone');
   const addr = a.address;
   await a.kill();
-  const lb = await startLb({ LB_SERVERS: `gone=${addr}`, LB_STICKY: 'false', LB_EJECT_CONSECUTIVE: '1', LB_EJECT_TIME: '60s' });
+  const lb = await startLb({ LB_SERVERS: `gone=${addr}`, LB_STICKY: 'false', LB_EJECT_CONSECUTIVE: '1', LB_EJECT_TIME: '60s', LB_FAIL_OPEN: 'false' });
   t.after(() => lb.close());
   const r1 = await request({ port: lb.port });
   assert.equal(r1.status, 502);
@@ -88,4 +88,44 @@ test('no server: 503 LB_ERR_NO_SERVER; connect failures everywhere: 502', async 
   assert.equal(r2.status, 503);
   assert.equal(r2.headers['x-scaleout-error'], 'LB_ERR_NO_SERVER');
   assert.match(r2.body, /LB_ERR_NO_SERVER/);
+});
+
+test('fail open: when every server fails its check, ready servers still take traffic (panic mode)', async (t) => {
+  const a = await startBackend('a');
+  const b = await startBackend('b');
+  t.after(() => Promise.all([a.kill(), b.kill()]));
+  const lb = await startLb({
+    LB_SERVERS: `a=${a.address},b=${b.address}`,
+    LB_STICKY: 'false',
+    LB_CHECK_PATH: '/healthz',
+    LB_CHECK_INTERVAL: '50ms',
+    LB_CHECK_FAST_INTERVAL: '50ms',
+    LB_CHECK_DOWN_INTERVAL: '50ms',
+    LB_CHECK_FALL: '2',
+    LB_CHECK_RISE: '2',
+  });
+  t.after(() => lb.close());
+  // both servers now fail their checks but still answer requests (a shared dependency is down)
+  for (const x of [a, b]) await request({ port: x.port, method: 'POST', path: '/__ctl/health?status=503' });
+  const deadline = Date.now() + 5000;
+  while ((await request({ port: lb.adminPort, path: '/readyz' })).status !== 503) {
+    assert.ok(Date.now() < deadline, 'the LB never noticed both servers down');
+    await sleep(50);
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const r = await request({ port: lb.port, path: '/anything' });
+    assert.equal(r.status, 200, 'panic mode forwards to the servers instead of answering 503');
+    seen.add(String(r.headers['x-backend']));
+  }
+  assert.deepEqual([...seen].sort(), ['a', 'b']);
+  const metrics = await request({ port: lb.adminPort, path: '/metrics' });
+  assert.match(metrics.body, /scaleout_lb_pool_panic\{pool="web"\} 1/);
+  // one server recovers: the pool leaves panic and only the healthy one is used
+  await request({ port: a.port, method: 'POST', path: '/__ctl/health?status=200' });
+  while ((await request({ port: lb.adminPort, path: '/readyz' })).status !== 200) {
+    assert.ok(Date.now() < deadline + 5000, 'a never came back');
+    await sleep(50);
+  }
+  for (let i = 0; i < 4; i++) assert.equal((await request({ port: lb.port, path: '/x' })).headers['x-backend'], 'a');
 });
