@@ -11,7 +11,7 @@ function stat(out: string, name: string): number {
 test('sysbench oltp_read_write passes through the proxy in both prepared-statement modes', async (t) => {
   const s = await startProxyStack();
   t.after(() => s.close());
-  const base = [`--mysql-host=127.0.0.1`, `--mysql-port=${s.port}`, '--mysql-user=app', '--mysql-password=app', '--mysql-db=shop', '--tables=2', '--table-size=2000'];
+  const base = [`--mysql-host=127.0.0.1`, `--mysql-port=${s.port}`, '--mysql-user=app', '--mysql-password=app', '--mysql-db=shop', '--tables=4', '--table-size=5000'];
   const prep = await run('sysbench', ['oltp_read_write', ...base, 'prepare']);
   assert.equal(prep.code, 0, prep.stderr);
   await s.pair.waitCaughtUp(30_000);

@@ -29,6 +29,18 @@ export function expiresAtOf(r: SessionRecord): number {
   return Math.min(r.idleExpiresAt, r.absoluteExpiresAt);
 }
 
+/**
+ * memcached expires items on whole-second ticks of its own clock, so an item asked to live 0.6 s more
+ * may be gone at the next tick (well before its time). Items therefore live this much longer in
+ * memcached than the session does; reads check {@link isExpired} against the exact expiry.
+ */
+export const ITEM_EXPIRY_SLACK_MS = 2000;
+
+/** When the memcached item holding `r` may be dropped: the session's expiry plus the slack. */
+export function itemExpiresAt(r: SessionRecord): number {
+  return expiresAtOf(r) + ITEM_EXPIRY_SLACK_MS;
+}
+
 export function isExpired(r: SessionRecord, now: number): boolean {
   return now >= expiresAtOf(r);
 }

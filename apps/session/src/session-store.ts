@@ -12,7 +12,7 @@ import {
 } from './errors.js';
 import type { MariadbSessionStore } from './mariadb-session-store.js';
 import type { SessionMetrics } from './session-metrics.js';
-import { TOMBSTONE, decodeRecord, encodeRecord, expiresAtOf, isExpired, type SessionRecord } from './session-record.js';
+import { TOMBSTONE, decodeRecord, encodeRecord, isExpired, itemExpiresAt, type SessionRecord } from './session-record.js';
 
 export interface SessionStoreOptions {
   ring: MemcacheRing;
@@ -103,7 +103,7 @@ export class SessionStore {
         await this.#cacheBestEffort(record, 'add');
         return { record };
       }
-      if (await this.#mc(() => this.#ring.add(record.id, encodeRecord(record), { expiresAt: expiresAtOf(record) }))) return { record };
+      if (await this.#mc(() => this.#ring.add(record.id, encodeRecord(record), { expiresAt: itemExpiresAt(record) }))) return { record };
     }
     throw new SessionUnavailableError('could not allocate a fresh session id');
   }
@@ -151,7 +151,7 @@ export class SessionStore {
         await this.#writeBack(id, next, cur.token);
         return { record: next, node: cur.node };
       }
-      const r = await this.#mc(() => this.#ring.cas(id, encodeRecord(next), cur.token!, { expiresAt: expiresAtOf(next) }));
+      const r = await this.#mc(() => this.#ring.cas(id, encodeRecord(next), cur.token!, { expiresAt: itemExpiresAt(next) }));
       if (r === 'stored') return { record: next, node: cur.node };
       if (r === 'not_found') throw new SessionNotFoundError();
       this.#metrics?.conflict('replace', 'retried'); // changed since we read it: re-read and re-check the version
@@ -178,7 +178,7 @@ export class SessionStore {
       }
       let r;
       try {
-        r = await this.#ring.cas(id, encodeRecord(next), cur.token!, { expiresAt: expiresAtOf(next) });
+        r = await this.#ring.cas(id, encodeRecord(next), cur.token!, { expiresAt: itemExpiresAt(next) });
       } catch (err) {
         if (this.#durable && isUnavailable(err)) return { record: next, node: cur.node };
         throw mapError(err);
@@ -219,7 +219,7 @@ export class SessionStore {
         await this.#tombstone(id, cur.record).catch(() => undefined);
         return { record: next };
       }
-      if (!(await this.#mc(() => this.#ring.add(next.id, encodeRecord(next), { expiresAt: expiresAtOf(next) })))) continue;
+      if (!(await this.#mc(() => this.#ring.add(next.id, encodeRecord(next), { expiresAt: itemExpiresAt(next) })))) continue;
       // The old id goes only if it is unchanged since we read it; otherwise undo the new one.
       const r = await this.#mc(() => this.#ring.cas(id, TOMBSTONE, cur.token!, { ttl: this.#tombstoneTtl(cur.record) }));
       if (r !== 'stored') {
@@ -260,7 +260,7 @@ export class SessionStore {
     rec.durableAt = this.#now();
     if (repopulate) {
       try {
-        await this.#ring.add(id, encodeRecord(rec), { expiresAt: expiresAtOf(rec) });
+        await this.#ring.add(id, encodeRecord(rec), { expiresAt: itemExpiresAt(rec) });
         const item = await this.#ring.gets(id);
         const cached = item ? this.#valid(id, item.value) : null;
         if (item && cached && cached !== 'tombstone') return { record: cached, token: item.token, node: item.node };
@@ -275,12 +275,12 @@ export class SessionStore {
   async #writeBack(id: string, next: SessionRecord, token: CasToken | undefined): Promise<void> {
     try {
       if (token) {
-        const r = await this.#ring.cas(id, encodeRecord(next), token, { expiresAt: expiresAtOf(next) });
+        const r = await this.#ring.cas(id, encodeRecord(next), token, { expiresAt: itemExpiresAt(next) });
         if (r === 'stored') return;
         await this.#ring.delete(id); // changed under us: drop it, the next read reloads from MariaDB
         return;
       }
-      await this.#ring.set(id, encodeRecord(next), { expiresAt: expiresAtOf(next) });
+      await this.#ring.set(id, encodeRecord(next), { expiresAt: itemExpiresAt(next) });
     } catch (err) {
       this.#logger?.warn({ err }, 'memcached write-back failed; MariaDB holds the session');
       await this.#ring.delete(id).catch(() => false);
@@ -289,8 +289,8 @@ export class SessionStore {
 
   async #cacheBestEffort(rec: SessionRecord, how: 'add' | 'set'): Promise<void> {
     try {
-      if (how === 'add') await this.#ring.add(rec.id, encodeRecord(rec), { expiresAt: expiresAtOf(rec) });
-      else await this.#ring.set(rec.id, encodeRecord(rec), { expiresAt: expiresAtOf(rec) });
+      if (how === 'add') await this.#ring.add(rec.id, encodeRecord(rec), { expiresAt: itemExpiresAt(rec) });
+      else await this.#ring.set(rec.id, encodeRecord(rec), { expiresAt: itemExpiresAt(rec) });
     } catch (err) {
       this.#logger?.warn({ err }, 'memcached write failed; MariaDB holds the session');
     }
