@@ -46,16 +46,4 @@ export async function startTestStack(seed: number, options: RunStackOptions = {}
   return Object.assign(stack, { net, home, cli });
 }
 
-export async function eventually<T>(fn: () => Promise<T>, what: string, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms: ${(last as Error)?.message ?? last}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { eventually } from '@scaleout/testing';

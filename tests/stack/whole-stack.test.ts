@@ -133,7 +133,7 @@ test('scale web=3 then web=2 under load through both LBs: no failed request', as
   try {
     const up = await stack.cli('scale', 'web=3');
     assert.equal(up.code, 0, up.stderr);
-    await eventually(async () => assert.ok((servedBy.get('web3') ?? 0) > 0), 'web3 taking traffic', 15_000);
+    await eventually('web3 taking traffic', async () => assert.ok((servedBy.get('web3') ?? 0) > 0), 15_000);
     const down = await stack.cli('scale', 'web=2');
     assert.equal(down.code, 0, down.stderr);
     const before = servedBy.get('web3') ?? 0;
@@ -149,9 +149,9 @@ test('scale web=3 then web=2 under load through both LBs: no failed request', as
 
 test('an LB that stops leaves the DNS answers, and comes back after it returns', async () => {
   assert.equal((await stack.cli('stop', 'lb1')).code, 0);
-  await eventually(async () => assert.deepEqual(digAnswers(await dig('www.scaleout.test')), [`${stack.net}.1.2`]), 'lb1 leaving DNS', 10_000, 200);
+  await eventually('lb1 leaving DNS', async () => assert.deepEqual(digAnswers(await dig('www.scaleout.test')), [`${stack.net}.1.2`]), 10_000, 200);
   assert.equal((await stack.cli('restart', 'lb1')).code, 0);
-  await eventually(async () => assert.equal(digAnswers(await dig('www.scaleout.test')).length, 2), 'lb1 back in DNS', 10_000, 200);
+  await eventually('lb1 back in DNS', async () => assert.equal(digAnswers(await dig('www.scaleout.test')).length, 2), 10_000, 200);
 });
 
 test('a row inserted on db1 is readable on db2 within 2 s, and vice versa', async () => {
@@ -164,16 +164,16 @@ test('a row inserted on db1 is readable on db2 within 2 s, and vice versa', asyn
     await c1.query('CREATE TABLE IF NOT EXISTS repl_check (id INT AUTO_INCREMENT PRIMARY KEY, origin VARCHAR(16), token VARCHAR(64))');
     const t1 = `t1-${Date.now()}`;
     await c1.query('INSERT INTO repl_check (origin, token) VALUES (?, ?)', ['db1', t1]);
-    await eventually(async () => {
+    await eventually('db1 → db2 replication', async () => {
       const [rows] = await c2.query<mysql.RowDataPacket[]>('SELECT origin FROM repl_check WHERE token = ?', [t1]);
       assert.equal(rows.length, 1);
-    }, 'db1 → db2 replication', 2000, 20);
+    }, 2000, 20);
     const t2 = `t2-${Date.now()}`;
     await c2.query('INSERT INTO repl_check (origin, token) VALUES (?, ?)', ['db2', t2]);
-    await eventually(async () => {
+    await eventually('db2 → db1 replication', async () => {
       const [rows] = await c1.query<mysql.RowDataPacket[]>('SELECT origin FROM repl_check WHERE token = ?', [t2]);
       assert.equal(rows.length, 1);
-    }, 'db2 → db1 replication', 2000, 20);
+    }, 2000, 20);
   } finally {
     c1.destroy();
     c2.destroy();
@@ -203,10 +203,10 @@ test('scaleout kill db2 then restart db2: it comes back and catches up', async (
   assert.equal(stack.supervisor.get('db2')?.state, 'running');
   const c2 = await app(`${stack.net}.6.2`);
   try {
-    await eventually(async () => {
+    await eventually('db2 catching up', async () => {
       const [rows] = await c2.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM repl_check WHERE token = 'while-db2-down'");
       assert.equal(Number(rows[0]!.n), 25);
-    }, 'db2 catching up', 10_000);
+    }, 10_000);
   } finally {
     c2.destroy();
   }
@@ -215,13 +215,13 @@ test('scaleout kill db2 then restart db2: it comes back and catches up', async (
 test('a crashed instance is reported and restarted with back-off', async () => {
   const before = stack.supervisor.get('mc2')!;
   process.kill(before.pid!, 'SIGKILL');
-  await eventually(async () => assert.equal(stack.supervisor.get('mc2')?.state, 'crashed'), 'crash noticed', 3000, 20);
-  const after = await eventually(async () => {
+  await eventually('crash noticed', async () => assert.equal(stack.supervisor.get('mc2')?.state, 'crashed'), 3000, 20);
+  const after = await eventually('restart after crash', async () => {
     const s = stack.supervisor.get('mc2')!;
     assert.equal(s.state, 'running');
     assert.notEqual(s.pid, before.pid);
     return s;
-  }, 'restart after crash', 10_000);
+  }, 10_000);
   assert.equal(after.restarts, 1);
 });
 
@@ -230,7 +230,7 @@ test('pause and resume: a paused instance is reported unhealthy, then healthy ag
   assert.equal(stack.supervisor.get('mc1')?.state, 'paused');
   assert.equal(stack.supervisor.get('mc1')?.healthy, false);
   assert.equal((await stack.cli('resume', 'mc1')).code, 0);
-  await eventually(async () => assert.equal(stack.supervisor.get('mc1')?.healthy, true), 'mc1 healthy again', 8000);
+  await eventually('mc1 healthy again', async () => assert.equal(stack.supervisor.get('mc1')?.healthy, true), 8000);
 });
 
 test('logs shows an instance log; unknown instances get a clear error', async () => {
@@ -247,12 +247,12 @@ test('Prometheus (when installed) scrapes every instance that exposes metrics', 
     assert.fail('prometheus is not installed (apt-get install -y prometheus); .ci/run installs it');
   }
   t.diagnostic(`prometheus at ${prom.address}`);
-  await eventually(async () => {
+  await eventually('prometheus scraping the stack', async () => {
     const res = await fetch(`http://${prom.address}/api/v1/targets`);
     const body = (await res.json()) as { data: { activeTargets: Array<{ labels: { instance: string }; health: string }> } };
     const stackTarget = body.data.activeTargets.find((x) => x.labels.instance === 'stack');
     assert.equal(stackTarget?.health, 'up');
-  }, 'prometheus scraping the stack', 20_000, 500);
+  }, 20_000, 500);
 });
 
 test('MySQL through both proxies: kill -9 db1 (the writer), writes resume within 5 s, nothing acknowledged is lost, db1 rejoins', async () => {
@@ -282,7 +282,7 @@ test('MySQL through both proxies: kill -9 db1 (the writer), writes resume within
     const load = Promise.all(proxies.map((c, i) => writer(c, `p${i + 1}`)));
     await new Promise((r) => setTimeout(r, 500));
     await stack.supervisor.kill('db1'); // SIGKILL, recorded as killed on purpose (what `scaleout kill db1` does)
-    await eventually(async () => assert.ok(Date.now() - lastAck < 200 && acked.length > 0), 'writes resuming', 15_000, 50);
+    await eventually('writes resuming', async () => assert.ok(Date.now() - lastAck < 200 && acked.length > 0), 15_000, 50);
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;
     await load;
@@ -296,18 +296,18 @@ test('MySQL through both proxies: kill -9 db1 (the writer), writes resume within
   }
   // db1 comes back fenced (read_only), then rejoins as a replica of db2 and catches up
   assert.equal((await stack.cli('restart', 'db1')).code, 0);
-  const rejoin = await eventually(async () => {
+  const rejoin = await eventually('rejoin db1', async () => {
     const r = await stack.cli('rejoin', 'db1');
     assert.equal(r.code, 0, r.stderr);
     return r;
-  }, 'rejoin db1', 20_000, 1000);
+  }, 20_000, 1000);
   assert.match(rejoin.stdout, /db1/);
   const direct = await app(`${stack.net}.6.1`);
   try {
-    await eventually(async () => {
+    await eventually('db1 catching up after rejoin', async () => {
       const [rows] = await direct.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM failover_check');
       assert.equal(Number(rows[0]!.n), acked.length);
-    }, 'db1 catching up after rejoin', 15_000);
+    }, 15_000);
   } finally {
     direct.destroy();
   }

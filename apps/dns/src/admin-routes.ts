@@ -1,6 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { ScaleoutError } from '@scaleout/service';
+import { bearerChecker, ScaleoutError } from '@scaleout/service';
 import type { AddressHealthMonitor } from './address-health.js';
 import { DnsError, NotFoundError, UnauthorizedError, ZoneSyntaxError } from './errors.js';
 import { parseIp } from './ip-address.js';
@@ -64,11 +63,10 @@ const addressParams = { type: 'object', properties: { address: { type: 'string' 
  */
 const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) => {
   const { zones, health } = opts;
-  const expected = Buffer.from(`Bearer ${opts.token}`);
+  const authorized = bearerChecker(opts.token);
 
   app.addHook('onRequest', async (req) => {
-    const given = Buffer.from(req.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new UnauthorizedError();
+    if (!authorized(req.headers.authorization)) throw new UnauthorizedError();
   });
 
   app.setErrorHandler((err, _req, reply) => {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { commonFields, ConfigError, env, type ConfigOf, type Field } from '@scaleout/service';
+import { adminTokenSpec, commonFields, ConfigError, env, type ConfigOf, type Field } from '@scaleout/service';
 
 /** An IP literal (the DNS server binds one address; `0.0.0.0` / `::` for all). */
 function ipAddress(defaultValue: string): Field<string> {
@@ -59,9 +59,7 @@ export const dnsConfigSpec = {
 export type DnsConfig = ConfigOf<typeof dnsConfigSpec>;
 
 /** `SCALEOUT_ADMIN_TOKEN`: the bearer token of the admin API (shared by every service of the stack). */
-export const adminTokenSpec = {
-  adminToken: env.secret({ devDefault: 'dev-admin-token', minLength: 8 }),
-};
+export { adminTokenSpec };
 
 export type AdminTokenConfig = ConfigOf<typeof adminTokenSpec>;
 

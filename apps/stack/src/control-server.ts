@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRegistry, Gauge, metricsPlugin } from '@scaleout/metrics';
-import { fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
+import { bearerChecker, fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
 import { dashboardPage } from './dashboard-page.js';
 import { tailFile } from './tail-file.js';
 import type { Supervisor } from './supervisor.js';
@@ -89,8 +89,9 @@ export function buildControlServer(o: ControlServerOptions): FastifyInstance {
     return reply.code(500).send({ code: 'STACK_ERR_INTERNAL', message: 'internal error' });
   });
 
-  const requireToken = async (request: { headers: Record<string, string | string[] | undefined> }) => {
-    if (request.headers.authorization !== `Bearer ${o.adminToken}`) {
+  const authorized = bearerChecker(o.adminToken);
+  const requireToken = async (request: { headers: { authorization?: string } }) => {
+    if (!authorized(request.headers.authorization)) {
       throw new StackError('STACK_ERR_UNAUTHORIZED', 'missing or wrong bearer token (SCALEOUT_ADMIN_TOKEN)', 401);
     }
   };

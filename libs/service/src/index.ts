@@ -21,3 +21,4 @@ export { default as healthRoutes, type HealthRoutesOptions } from './health-rout
 export { buildAdminApp, startAdminServer, type AdminServer, type AdminServerOptions } from './admin-server.js';
 export { runService, type Closer, type RunServiceOptions, type ServiceHandle } from './run-service.js';
 export { fastifyLogging } from './fastify-logging.js';
+export { adminTokenSpec, bearerChecker, DEV_ADMIN_TOKEN } from './bearer-token.js';

@@ -4,3 +4,4 @@ export { startMariadb, type StartMariadbOptions, type TestMariadb } from './star
 export { startMariadbPair, type MariadbPairOptions, type TestMariadbPair } from './start-mariadb-pair.js';
 export { startMemcached, type StartMemcachedOptions, type TestMemcached } from './start-memcached.js';
 export { freePort, MissingBinaryError } from '@scaleout/infra';
+export { eventually, sleep } from './eventually.js';

@@ -138,7 +138,7 @@ describe('the compose stack', { concurrency: false }, () => {
       const down = active.filter((x) => x.health !== 'up');
       assert.equal(down.length, 0, down.map((x) => `${x.labels.job}/${x.labels.instance}: ${x.health} ${x.lastError}`).join('; '));
       return active;
-    });
+    }, 60_000, 250);
     const jobs = new Set(targets.map((t) => t.labels.job));
     assert.deepEqual([...jobs].sort(), ['db-proxy', 'dns', 'lb', 'prometheus', 'session', 'web']);
     assert.equal(targets.length, 9, targets.map((t) => t.labels.instance).join(', '));
