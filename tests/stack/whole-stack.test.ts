@@ -9,6 +9,8 @@ import mysql from 'mysql2/promise';
 import type { InstanceStatus } from '@scaleout/stack';
 import { startTestStack, eventually, type TestStack } from './stack-helpers.js';
 import { http, ShopClient } from './http-client.js';
+import { launchChromium } from '@scaleout/testing';
+import { browserShopFlow } from './browser-shop.js';
 
 const run = promisify(execFile);
 
@@ -108,6 +110,15 @@ test('a shop session works through both LBs and survives killing the replica tha
     assert.equal(b.itemCount, 3, 'cart still there');
   }
   assert.equal((await stack.cli('restart', victim)).code, 0);
+});
+
+test('browser: sign up, log in, cart, another replica, checkout, history, replica killed — through the LB', async () => {
+  const browser = await launchChromium();
+  try {
+    await browserShopFlow(stack, browser);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('scale web=3 then web=2 under load through both LBs: no failed request', async () => {

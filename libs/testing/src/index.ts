@@ -5,3 +5,4 @@ export { startMariadbPair, type MariadbPairOptions, type TestMariadbPair } from 
 export { startMemcached, type StartMemcachedOptions, type TestMemcached } from './start-memcached.js';
 export { freePort, MissingBinaryError } from '@scaleout/infra';
 export { eventually, sleep } from './eventually.js';
+export { launchChromium, CHROMIUM_FLAGS } from './launch-chromium.js';
