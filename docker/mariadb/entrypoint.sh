@@ -97,5 +97,11 @@ else
   # pick db1 and fence db2.
   echo "scaleout-mariadb: existing data folder: starting read-only; the proxies decide the writer"
   server_args+=(--read-only=ON)
+  # Crash recovery as a replica: transactions in the binlog that never committed (so no client saw
+  # them acknowledged) are rolled back instead of committed, so a killed writer does not come back
+  # with transactions its peer lacks (MDEV-21117/MDEV-33465, MariaDB 10.11.9 and later).
+  if mariadbd --no-defaults --verbose --help 2>/dev/null | grep -q -- '--init-rpl-role'; then
+    server_args+=(--init-rpl-role=SLAVE)
+  fi
 fi
 exec mariadbd "${server_args[@]}" "$@"

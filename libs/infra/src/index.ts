@@ -16,6 +16,7 @@ export { memcachedSpec, type MemcachedOptions } from './memcached-daemon.js';
 export {
   mariadbSpec,
   mariadbArgs,
+  supportsInitRplRole,
   mariadbPaths,
   mariadbProbe,
   prepareMariadbDataDir,

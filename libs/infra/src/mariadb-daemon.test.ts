@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mariadbArgs, mariadbPaths, SESSION_TRACK_VARIABLES } from './index.js';
+import { mariadbArgs, mariadbPaths, SESSION_TRACK_VARIABLES, supportsInitRplRole } from './index.js';
 
 const base = { name: 'db1', baseDir: '/srv/scaleout/db1', host: '127.0.6.1', port: 3306, serverId: 1, gtidDomainId: 1 };
 
@@ -45,4 +45,11 @@ test('a socket path too long for sun_path moves to the temp folder', () => {
   assert.ok(Buffer.byteLength(p.socket) <= 100, p.socket);
   assert.equal(mariadbPaths(deep).socket, p.socket, 'stable for the same folder');
   assert.equal(p.dataDir, `${deep}/data`);
+});
+
+test('a semi-sync server recovers from a crash as a replica when mariadbd supports --init-rpl-role', () => {
+  const base = { name: 'db1', baseDir: '/tmp/x', host: '127.0.0.1', port: 3306, serverId: 1, gtidDomainId: 1 };
+  assert.ok(mariadbArgs({ ...base, initRplRole: 'SLAVE' }).includes('--init-rpl-role=SLAVE'));
+  assert.ok(!mariadbArgs(base).some((a) => a.startsWith('--init-rpl-role')), 'only when asked');
+  assert.equal(supportsInitRplRole('/bin/true'), false, 'a binary without the option is detected');
 });

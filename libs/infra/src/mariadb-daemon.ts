@@ -29,6 +29,15 @@ export interface MariadbOptions {
   startSlave?: boolean;
   /** Start read_only (a fenced or rejoining server). Default false. */
   readOnly?: boolean;
+  /**
+   * `--init-rpl-role`. With SLAVE, crash recovery rolls back transactions that reached the binlog
+   * but were never committed (so never acknowledged to a client) instead of committing them, so a
+   * killed writer does not come back holding transactions its peer never received (MDEV-21117,
+   * MDEV-33465; MariaDB 10.6.19 / 10.11.9 and later). Default: SLAVE with `semiSync` when the
+   * server knows the option. In a master-master pair this is safe even for the surviving writer: a
+   * rolled-back transaction the peer did receive comes back through replication from the peer.
+   */
+  initRplRole?: 'MASTER' | 'SLAVE';
   extraArgs?: string[];
   /** Install the Debian package when missing (root on Debian). Default false. */
   install?: boolean;
@@ -106,6 +115,7 @@ export function mariadbArgs(options: MariadbOptions): string[] {
       `--rpl-semi-sync-master-timeout=${options.semiSync.timeoutMs}`,
     );
   }
+  if (options.initRplRole) args.push(`--init-rpl-role=${options.initRplRole}`);
   if (options.startSlave === false) args.push('--skip-slave-start');
   if (options.readOnly) args.push('--read-only=ON');
   if (options.extraArgs) args.push(...options.extraArgs);
@@ -125,13 +135,27 @@ export function mariadbProbe(options: Pick<MariadbOptions, 'baseDir'>): ReadyPro
   };
 }
 
+const initRplRoleSupport = new Map<string, boolean>();
+
+/** Whether this mariadbd has `--init-rpl-role` (10.6.19, 10.11.9, 11.4.3 and later). Cached per binary. */
+export function supportsInitRplRole(bin: string): boolean {
+  let known = initRplRoleSupport.get(bin);
+  if (known === undefined) {
+    const help = spawnSync(bin, ['--no-defaults', '--verbose', '--help'], { encoding: 'utf8', timeout: 10_000 });
+    known = /--init-rpl-role/.test(help.stdout ?? '');
+    initRplRoleSupport.set(bin, known);
+  }
+  return known;
+}
+
 /** Spec for {@link startDaemon}; call {@link prepareMariadbDataDir} first. */
 export function mariadbSpec(options: MariadbOptions): DaemonSpec {
   const bin = options.install ? ensureBinary('mariadbd', { install: true, onInstall: options.onInstall }) : requireBinary('mariadbd');
+  const initRplRole = options.initRplRole ?? (options.semiSync && supportsInitRplRole(bin) ? 'SLAVE' : undefined);
   return {
     name: options.name,
     command: bin,
-    args: mariadbArgs(options),
+    args: mariadbArgs({ ...options, initRplRole }),
     ready: mariadbProbe(options),
     readyTimeoutMs: 60_000,
     stopTimeoutMs: 30_000,
