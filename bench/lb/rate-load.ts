@@ -18,6 +18,7 @@ interface Conn {
 }
 
 const latencies: number[] = [];
+const lags: number[] = [];
 let errors = 0;
 let sent = 0;
 const backlog: number[] = [];
@@ -89,8 +90,11 @@ await new Promise<void>((resolve) => {
       const scheduled = start + (due * 1000) / rate;
       due++;
       const c = free.pop();
-      if (c) send(c, scheduled);
-      else backlog.push(scheduled);
+      if (c) {
+        // how late the generator itself is (a connection was free): its own saturation, not the server's
+        lags.push(now - scheduled);
+        send(c, scheduled);
+      } else backlog.push(scheduled);
     }
     if (elapsed < durationMs + 2000 && (elapsed < durationMs || latencies.length < due)) setTimeout(tick, 1);
     else resolve();
@@ -99,7 +103,9 @@ await new Promise<void>((resolve) => {
 });
 
 latencies.sort((a, b) => a - b);
-const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
+lags.sort((a, b) => a - b);
+const quantile = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN);
+const q = (p: number) => quantile(latencies, p);
 const out = {
   rate,
   seconds: durationMs / 1000,
@@ -112,6 +118,8 @@ const out = {
   p90Ms: q(0.9),
   p99Ms: q(0.99),
   maxMs: latencies.length ? latencies[latencies.length - 1] : NaN,
+  /** p99 of how late requests left while a connection was free: above a few ms the generator is saturated. */
+  generatorLagP99Ms: quantile(lags, 0.99),
 };
 process.stdout.write(JSON.stringify(out) + '\n');
 for (const c of conns) c.socket.destroy();

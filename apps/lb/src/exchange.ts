@@ -38,6 +38,17 @@ const DROP_REQUEST = new Set([
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Body bytes up to which a head and the body after it are copied into one buffer for one write. */
+const JOIN_LIMIT = 64 * 1024;
+
+/** `head` (latin1) followed by `parts` in one buffer. */
+function joinHead(head: string, parts: Buffer[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(head.length + bytes);
+  let at = out.write(head, 0, 'latin1');
+  for (const p of parts) at += p.copy(out, at);
+  return out;
+}
+
 /**
  * One request/response through the LB: route, pick (sticky cookie, algorithm, queue), send on a
  * pooled backend connection, forward the response with its framing tracked, retry when allowed.
@@ -236,15 +247,17 @@ export class Exchange implements BackendUser, QueueWaiter {
     const head = this.#requestHead(this.server!);
     this.#phase = Phase.Waiting;
     this.#gotResponseBytes = false;
-    sock.cork();
-    sock.write(head, 'latin1');
-    let n = head.length;
-    let ok = true;
-    for (const c of this.#pending) {
-      ok = sock.write(c);
-      n += c.length;
+    const n = head.length + this.#pendingBytes;
+    let ok: boolean;
+    if (this.#pending.length === 0) ok = sock.write(head, 'latin1');
+    else if (this.#pendingBytes <= JOIN_LIMIT) ok = sock.write(joinHead(head, this.#pending, this.#pendingBytes));
+    else {
+      sock.cork();
+      sock.write(head, 'latin1');
+      ok = true;
+      for (const c of this.#pending) ok = sock.write(c);
+      sock.uncork();
     }
-    sock.uncork();
     this.#bytesIn += n;
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -460,14 +473,27 @@ export class Exchange implements BackendUser, QueueWaiter {
     }
     const sock = this.conn.socket;
     this.pool.recordResult(this.server!, r.status < 500 || r.status === 501 || r.status === 505);
-    // Head and the first body bytes leave in one writev.
-    sock.cork();
-    sock.write(this.#responseHead(r, this.server), 'latin1');
+    const head = this.#responseHead(r, this.server);
     if (r.framing === 'none' || (r.framing === 'length' && r.contentLength === 0)) {
       if (rest !== null) this.#backendReusable = false;
+      sock.write(head, 'latin1');
       this.#finish();
-    } else if (rest !== null) this.#forwardResponseBody(rest);
-    sock.uncork();
+    } else if (rest !== null && r.framing === 'length' && rest.length <= r.contentLength && rest.length <= JOIN_LIMIT) {
+      // The usual small response: head and body in one buffer, one write.
+      this.#respRemaining -= rest.length;
+      const ok = sock.write(joinHead(head, [rest], rest.length));
+      if (this.#respRemaining === 0) this.#finish();
+      else {
+        if (!ok) this.backend?.socket.pause();
+        this.conn.setDeadline('server', this.engine.settings.serverTimeoutMs);
+      }
+    } else {
+      // Head and the first body bytes leave in one writev.
+      sock.cork();
+      sock.write(head, 'latin1');
+      if (rest !== null) this.#forwardResponseBody(rest);
+      sock.uncork();
+    }
   }
 
   #responseHead(r: ResponseHead, server: BackendServer | null): string {
