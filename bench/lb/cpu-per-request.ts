@@ -8,10 +8,10 @@
 // copy of the previous version: every LB is started, and the runs alternate between them).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, lbEnv, waitPort } from './bench-setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -25,33 +25,6 @@ const ENTRIES = [join(root, 'apps/lb/src/server.ts'), ...(process.env.BENCH_COMP
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const tmp = mkdtempSync(join(tmpdir(), 'bench-lb-cpu-'));
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
-
-async function waitPort(port: number, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        res(true);
-      });
-      s.on('error', () => res(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function start(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -101,31 +74,13 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
   await waitPort(b1);
   await waitPort(b2);
 
-  const extra = Object.fromEntries(
-    (process.env.BENCH_LB_ENV ?? '')
-      .split(';')
-      .filter(Boolean)
-      .map((kv) => kv.split('=', 2) as [string, string]),
-  );
   const profArgs = PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROF)}`] : [];
   // Every entry runs at once (idle while another one is measured), so that variants alternate in
   // the same conditions: A, B, A, B…
   const lbs: Array<{ entry: string; port: number; child: ChildProcess; us: number[]; rps: number[] }> = [];
   for (const entry of ENTRIES) {
     const port = await freePort();
-    const child = start('taskset', ['-c', '0', NODE, ...profArgs, '--import', 'tsx', entry], {
-      LB_INSTANCE: 'bench-lb',
-      LB_HOST: '127.0.0.1',
-      LB_HTTP_PORT: String(port),
-      LB_HTTPS: 'false',
-      LB_ADMIN_PORT: String(await freePort()),
-      LB_SERVERS: `b1=127.0.0.1:${b1},b2=127.0.0.1:${b2}`,
-      LB_STICKY: 'false',
-      LB_CHECK_PATH: '/healthz',
-      LB_LOG_LEVEL: 'warn',
-      NODE_ENV: 'development',
-      ...extra,
-    });
+    const child = start('taskset', ['-c', '0', NODE, ...profArgs, '--import', 'tsx', entry], await lbEnv(port, b1, b2));
     lbs.push({ entry, port, child, us: [], rps: [] });
   }
   for (const lb of lbs) {

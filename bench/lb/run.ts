@@ -6,10 +6,10 @@
 // BENCH_ONLY (comma-separated subset of lb,haproxy,nginx,fastify), BENCH_LB_ENV (extra LB env, k=v;k=v).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, lbEnv, waitPort } from './bench-setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -27,33 +27,6 @@ function need(bin: string, pkg: string): string {
     return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim();
   } catch {
     throw new Error(`${bin} not found: apt-get install ${pkg}`);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
-
-async function waitPort(port: number, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        res(true);
-      });
-      s.on('error', () => res(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -212,29 +185,11 @@ backend be
     },
   });
   const lp = await freePort();
-  const extraLbEnv = Object.fromEntries(
-    (process.env.BENCH_LB_ENV ?? '')
-      .split(';')
-      .filter(Boolean)
-      .map((kv) => kv.split('=', 2) as [string, string]),
-  );
   proxies.push({
     name: 'lb',
     port: lp,
     launch: async () =>
-      start('lb', 'taskset', ['-c', '0', process.execPath, '--import', 'tsx', join(root, 'apps/lb/src/server.ts')], {
-        LB_INSTANCE: 'bench-lb',
-        LB_HOST: '127.0.0.1',
-        LB_HTTP_PORT: String(lp),
-        LB_HTTPS: 'false',
-        LB_ADMIN_PORT: String(await freePort()),
-        LB_SERVERS: `b1=127.0.0.1:${b1},b2=127.0.0.1:${b2}`,
-        LB_STICKY: 'false',
-        LB_CHECK_PATH: '/healthz',
-        LB_LOG_LEVEL: 'warn',
-        NODE_ENV: 'development',
-        ...extraLbEnv,
-      }),
+      start('lb', 'taskset', ['-c', '0', process.execPath, '--import', 'tsx', join(root, 'apps/lb/src/server.ts')], await lbEnv(lp, b1, b2)),
   });
   const fp = await freePort();
   proxies.push({
