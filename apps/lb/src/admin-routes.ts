@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { bearerChecker } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { LoadBalancer } from './app.js';
 import { LbError, type LbErrorCode } from './errors.js';
@@ -74,11 +74,10 @@ function sendError(reply: FastifyReply, code: LbErrorCode, message: string) {
  * (ready/drain/maint), weight, add and remove servers. Changes are saved to the state file.
  */
 const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, token }) => {
-  const expected = Buffer.from(`Bearer ${token}`);
+  const authorized = bearerChecker(token);
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/') && req.url !== '/api') return;
-    const given = Buffer.from(req.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!authorized(req.headers.authorization)) {
       reply.header('www-authenticate', 'Bearer realm="scaleout-lb"');
       return sendError(reply, 'LB_ERR_UNAUTHORIZED', 'a valid bearer token (SCALEOUT_ADMIN_TOKEN) is required');
     }

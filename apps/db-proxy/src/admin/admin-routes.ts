@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { bearerChecker } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ServerView } from '@scaleout/replication';
 import { ControlConflictError, DbProxyError, UnauthorizedError } from '../errors.js';
@@ -50,11 +50,10 @@ const errorSchema = { type: 'object', properties: { code: { type: 'string' }, me
 /** `/api/…` of the admin port: backends, writer, switchover, rejoin, recent control actions. Bearer token. */
 const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) => {
   const { proxy } = opts;
-  const expected = Buffer.from(`Bearer ${opts.token}`);
+  const authorized = bearerChecker(opts.token);
 
   app.addHook('onRequest', async (request) => {
-    const got = Buffer.from(request.headers.authorization ?? '');
-    if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new UnauthorizedError();
+    if (!authorized(request.headers.authorization)) throw new UnauthorizedError();
   });
 
   app.setErrorHandler(async (err, _request, reply: FastifyReply) => {
