@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { seededRandom } from '@scaleout/hashing';
 import { TcpDnsClient, frame, udpExchange } from './support/dns-client.js';
 import { addresses, buildQuery, decode, encodeName, optRecord, readHeader, T } from './support/dns-wire.js';
 import { startDnsProcess, type DnsProcess } from './support/start-dns.js';
@@ -13,18 +14,6 @@ const TCP_PACKETS = 25_000;
 const UDP_LIMIT = 1232;
 
 let dns: DnsProcess;
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['www.scaleout.test', 'WwW.ScAlEoUt.TeSt', 'big.scaleout.test', 'nope.scaleout.test', 'api.scaleout.test', 'example.com', 'scaleout.test'];
 
@@ -128,7 +117,7 @@ after(async () => {
 
 test(`${UDP_PACKETS} hostile datagrams: one bounded reply at most each, never more than asked for`, async () => {
   await checkCorrect();
-  const rand = prng(0x5ca1e);
+  const rand = seededRandom(0x5ca1e);
   const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
   const sentLength = new Int32Array(65536).fill(-1);
@@ -184,7 +173,7 @@ test(`${UDP_PACKETS} hostile datagrams: one bounded reply at most each, never mo
 });
 
 test(`${TCP_PACKETS} hostile messages and byte streams over TCP; the server keeps serving`, async () => {
-  const rand = prng(0xd15ea5e);
+  const rand = seededRandom(0xd15ea5e);
   const int = (n: number) => Math.floor(rand() * n);
   let sent = 0;
   let round = 0;

@@ -5,6 +5,7 @@ export { rendezvousN } from './rendezvous-n.js';
 export { jumpHash } from './jump-hash.js';
 export { fnv1a64 } from './fnv1a64.js';
 export { randomId } from './random-id.js';
+export { seededRandom } from './seeded-random.js';
 export { isRandomId } from './is-random-id.js';
 export { sign } from './sign.js';
 export { unsign } from './unsign.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@scaleout/hashing';
 import type { Logger } from '@scaleout/service';
 import { hashPassword } from '../shop/password.js';
 import type { SessionRunner, SqlValue } from './database.js';
@@ -23,21 +24,9 @@ const ADJECTIVES = ['Small', 'Large', 'Sturdy', 'Sleek', 'Rustic', 'Modern', 'Cl
 const MATERIALS = ['Wooden', 'Steel', 'Cotton', 'Leather', 'Ceramic', 'Glass', 'Bamboo', 'Wool', 'Copper', 'Granite', 'Linen', 'Cork'];
 const NOUNS = ['Chair', 'Lamp', 'Mug', 'Table', 'Backpack', 'Notebook', 'Kettle', 'Blanket', 'Clock', 'Vase', 'Bowl', 'Stool', 'Shelf', 'Basket'];
 
-/** A small deterministic PRNG (mulberry32): the seed data is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The `i`-th seed product (1-based): same input, same product. */
 export function seedProduct(i: number): SeedProduct {
-  const r = prng(i * 7919);
+  const r = seededRandom(i * 7919);
   const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)]!;
   const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(NOUNS)} ${i}`;
   return {
