@@ -10,6 +10,10 @@ export const RRType = {
   AAAA: 28,
   SRV: 33,
   OPT: 41,
+  DS: 43,
+  DNSKEY: 48,
+  SVCB: 64,
+  HTTPS: 65,
   TKEY: 249,
   TSIG: 250,
   IXFR: 251,
@@ -17,6 +21,7 @@ export const RRType = {
   MAILB: 253,
   MAILA: 254,
   ANY: 255,
+  CAA: 257,
 } as const;
 
 /** Record types a zone may contain (what the zone parsers accept). */
@@ -58,25 +63,8 @@ export const QUERY_TYPE_LABELS = [
   'other',
 ] as const;
 
-const TYPE_NUMBERS: Record<string, number> = {
-  A: 1,
-  NS: 2,
-  CNAME: 5,
-  SOA: 6,
-  PTR: 12,
-  MX: 15,
-  TXT: 16,
-  AAAA: 28,
-  SRV: 33,
-  HTTPS: 65,
-  SVCB: 64,
-  CAA: 257,
-  DS: 43,
-  DNSKEY: 48,
-  ANY: 255,
-  AXFR: 252,
-  IXFR: 251,
-};
+/** Type name → number, for every type in {@link RRType}. */
+const TYPE_NUMBERS: Readonly<Record<string, number>> = RRType;
 
 /** qtype → index into {@link QUERY_TYPE_LABELS}, for every 16-bit value (unknown types map to `other`). */
 export const QUERY_TYPE_INDEX: Uint8Array = (() => {
@@ -99,25 +87,14 @@ export function rcodeIndex(rcode: number): number {
 export const TRANSPORT_LABELS = ['udp', 'tcp'] as const;
 export type Transport = (typeof TRANSPORT_LABELS)[number];
 
-const ZONE_TYPE_NUMBERS: Record<ZoneTypeName, number> = {
-  SOA: RRType.SOA,
-  NS: RRType.NS,
-  A: RRType.A,
-  AAAA: RRType.AAAA,
-  CNAME: RRType.CNAME,
-  MX: RRType.MX,
-  PTR: RRType.PTR,
-  SRV: RRType.SRV,
-  TXT: RRType.TXT,
-};
-
 /** `A` → 1 for the record types a zone may hold; undefined otherwise. */
 export function zoneTypeNumber(name: string): number | undefined {
-  return (ZONE_TYPE_NUMBERS as Record<string, number>)[name.toUpperCase()];
+  const upper = name.toUpperCase();
+  return (ZONE_TYPES as readonly string[]).includes(upper) ? TYPE_NUMBERS[upper] : undefined;
 }
 
 /** 1 → `A`; unknown numbers as `TYPE<n>` (RFC 3597 style). */
 export function typeName(type: number): string {
-  for (const [name, n] of Object.entries(TYPE_NUMBERS)) if (n === type) return name;
+  for (const [name, n] of Object.entries(RRType)) if (n === type) return name;
   return `TYPE${type}`;
 }
