@@ -1,4 +1,4 @@
-import { commonFields, ConfigError, env, loadConfig, parseHostPort, type ConfigOf, type Field } from '@scaleout/service';
+import { adminTokenSpec, commonFields, ConfigError, env, loadConfig, parseHostPort, type ConfigOf, type Field } from '@scaleout/service';
 import { parseUsers } from './session/user-store.js';
 
 const MIB = 1024 * 1024;
@@ -88,8 +88,7 @@ export const configSpec = {
 
 export type DbProxyConfig = ConfigOf<typeof configSpec>;
 
-/** `SCALEOUT_ADMIN_TOKEN` (shared by every service of the stack; the development default is refused in production). */
-export const adminTokenSpec = { adminToken: env.secret({ devDefault: 'dev-admin-token', minLength: 8 }) };
+export { adminTokenSpec };
 
 /** The whole configuration from an environment (tests pass their own). */
 export function loadDbProxyConfig(source: Record<string, string | undefined> = process.env): DbProxyConfig & { adminToken: string } {

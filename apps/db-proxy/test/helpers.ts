@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { createLogger } from '@scaleout/service';
-import { startMariadbPair, type TestMariadbPair } from '@scaleout/testing';
+import { eventually, startMariadbPair, type TestMariadbPair } from '@scaleout/testing';
 import { loadDbProxyConfig, startDbProxy, type RunningDbProxy } from '../src/index.js';
 
 export const ADMIN = { user: 'scaleout', password: 'scaleout' };
@@ -84,20 +84,18 @@ export async function startProxyStack(options: { env?: Record<string, string>; s
   };
 }
 
-/** Polls until fn returns a truthy value. */
+/** Polls (every 25 ms) until fn returns something other than undefined or false. */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
+  return eventually(
+    what,
+    async () => {
       const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+      if (v === undefined || v === false) throw new Error('not yet');
+      return v;
+    },
+    timeoutMs,
+    25,
+  );
 }
 
 export interface RunResult {

@@ -29,13 +29,15 @@ test('sysbench oltp_read_write passes through the proxy in both prepared-stateme
         '--time=0',
         `--db-ps-mode=${psMode}`,
         `--skip_trx=${skipTrx}`,
-        '--mysql-ignore-errors=none',
+        // Only InnoDB deadlocks (1213) are retried, as sysbench does by default: four threads updating
+        // the same rows deadlock now and then against MariaDB directly too. Any other error is fatal.
+        '--mysql-ignore-errors=1213',
         'run',
       ]);
       const label = `ps-mode=${psMode} skip_trx=${skipTrx}`;
       assert.equal(r.code, 0, `${label}: ${r.stderr}\n${r.stdout.slice(-2000)}`);
       assert.equal(stat(r.stdout, 'transactions'), 200, label);
-      assert.equal(stat(r.stdout, 'ignored errors'), 0, label);
+      assert.ok(stat(r.stdout, 'ignored errors') <= 10, `${label}: ${stat(r.stdout, 'ignored errors')} deadlocks retried`);
       assert.equal(stat(r.stdout, 'reconnects'), 0, label);
       const reader = (await s.metric('scaleout_db_proxy_queries_total', { route: 'reader' })) - readerBefore;
       const writer = (await s.metric('scaleout_db_proxy_queries_total', { route: 'writer' })) - writerBefore;

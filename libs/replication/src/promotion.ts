@@ -20,6 +20,15 @@ export async function promoteServer(e: ServerEndpoint, epoch: number, kind: stri
   });
 }
 
+/** `MASTER_GTID_WAIT` on `c` for `pos`: true when reached within `timeoutMs`. */
+async function gtidWait(c: Connection, pos: GtidPosition, timeoutMs: number): Promise<boolean> {
+  const [row] = await queryRows<{ r: number | string | null }>(c, 'SELECT MASTER_GTID_WAIT(?, ?) AS r', [
+    pos.toString(),
+    Math.max(0.001, timeoutMs / 1000),
+  ]);
+  return Number(row?.r) === 0;
+}
+
 /**
  * Waits until the server has applied every transaction its replica I/O thread received (relay log
  * drained), using MASTER_GTID_WAIT on the received position minus the server's own domain. Returns the
@@ -31,11 +40,7 @@ export async function waitReceivedApplied(c: Connection, name: string, timeoutMs
   if (!slave) return GtidPosition.EMPTY;
   const target = slave.gtidIoPos.withoutDomains([state.gtidDomainId]).notIn(state.gtidBinlogPos);
   if (target.isEmpty) return target;
-  const [row] = await queryRows<{ r: number | string | null }>(c, 'SELECT MASTER_GTID_WAIT(?, ?) AS r', [
-    target.toString(),
-    Math.max(0.001, timeoutMs / 1000),
-  ]);
-  if (Number(row?.r) !== 0) {
+  if (!(await gtidWait(c, target, timeoutMs))) {
     const after = await readSlaveStatus(c);
     throw new ReplicationError(
       'REPL_ERR_APPLY_TIMEOUT',
@@ -58,11 +63,7 @@ export async function waitContains(from: ServerEndpoint, to: ServerEndpoint, tim
     const own = await readServerState(c);
     const wait = target.withoutDomains([own.gtidDomainId]).notIn(own.gtidSlavePos);
     if (!wait.isEmpty) {
-      const [row] = await queryRows<{ r: number | string | null }>(c, 'SELECT MASTER_GTID_WAIT(?, ?) AS r', [
-        wait.toString(),
-        Math.max(0.001, timeoutMs / 1000),
-      ]);
-      if (Number(row?.r) !== 0) {
+      if (!(await gtidWait(c, wait, timeoutMs))) {
         const s = await readServerState(c);
         throw new ReplicationError(
           'REPL_ERR_NOT_CAUGHT_UP',

@@ -210,29 +210,6 @@ export class ReplicationController extends EventEmitter<ReplicationControllerEve
     return this.#views;
   }
 
-  /** Resolves with the writer once there is one other than `exclude`; rejects after `timeoutMs`. */
-  waitForWriter(timeoutMs: number, exclude?: string): Promise<string> {
-    const now = this.#decision.writer;
-    if (now && now !== exclude) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const onWriter = (w: string | undefined) => {
-        if (w && w !== exclude) {
-          cleanup();
-          resolve(w);
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new ReplicationError('REPL_ERR_NO_WRITER', `no writer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.off('writer', onWriter);
-      };
-      this.on('writer', onWriter);
-    });
-  }
-
   /**
    * Planned writer change with zero lost writes (see {@link switchover}). `beforeFence` runs once the
    * lock is held and the preconditions hold, right before the writer is fenced (a proxy stops sending new

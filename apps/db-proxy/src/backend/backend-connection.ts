@@ -212,11 +212,6 @@ export class BackendConnection {
    * to `sink` as it arrives. With `retryOn`, the first packet is held back: a response that is a single
    * ERR accepted by `retryOn` is swallowed and reported as `retry`.
    */
-  relay(raw: Buffer, kind: ResponseKind, sink: RelaySink, retryOn?: (err: ErrPacket) => boolean): Promise<RelayOutcome> {
-    return new Promise((resolve) => this.relayThen(raw, kind, sink, retryOn, resolve));
-  }
-
-  /** {@link relay} with a callback (the proxy's fast path avoids a promise per command). */
   relayThen(raw: Buffer, kind: ResponseKind, sink: RelaySink, retryOn: ((err: ErrPacket) => boolean) | undefined, done: (o: RelayOutcome) => void): void {
     if (this.#closed) {
       done({ type: 'lost', forwarded: false, lastSeq: 0, error: this.#closeError ?? new Error('connection closed') });
@@ -286,19 +281,29 @@ export class BackendConnection {
     }
   };
 
-  #relayData(chunk: Buffer): void {
-    const sc = this.#scanner;
+  /**
+   * Feeds a response chunk to the scanner: the end offset (-1 while the response goes on), or
+   * undefined after destroying the connection for a malformed response or bytes after its end.
+   */
+  #scan(chunk: Buffer): number | undefined {
     let end: number;
     try {
-      end = sc.feed(chunk);
+      end = this.#scanner.feed(chunk);
     } catch (err) {
       this.destroy(new BackendProtocolError(this.server, (err as Error).message));
-      return;
+      return undefined;
     }
     if (end >= 0 && end < chunk.length) {
       this.destroy(new BackendProtocolError(this.server, 'data after the end of a response'));
-      return;
+      return undefined;
     }
+    return end;
+  }
+
+  #relayData(chunk: Buffer): void {
+    const end = this.#scan(chunk);
+    if (end === undefined) return;
+    const sc = this.#scanner;
     if (this.#hold) {
       this.#held.push(chunk);
       if (sc.firstPacket === undefined && !sc.done) return;
@@ -336,18 +341,9 @@ export class BackendConnection {
   }
 
   #internalData(chunk: Buffer): void {
+    const end = this.#scan(chunk);
+    if (end === undefined) return;
     const sc = this.#scanner;
-    let end: number;
-    try {
-      end = sc.feed(chunk);
-    } catch (err) {
-      this.destroy(new BackendProtocolError(this.server, (err as Error).message));
-      return;
-    }
-    if (end >= 0 && end < chunk.length) {
-      this.destroy(new BackendProtocolError(this.server, 'data after the end of a response'));
-      return;
-    }
     this.#chunks.push(chunk);
     if (end < 0) return;
     if (!sc.err) this.status = sc.status;

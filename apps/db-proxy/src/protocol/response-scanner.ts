@@ -68,8 +68,6 @@ export class ResponseScanner {
   packets = 0;
   /** Sequence id of the last packet header seen. */
   lastSeq = 0;
-  /** First byte of the first packet (-1 before it arrives). */
-  firstByte = -1;
   /** The response's first packet (kept for Prepare and Single responses, and for ERR). */
   firstPacket: Buffer | undefined;
   /** The error that ended the response, if any. */
@@ -96,7 +94,6 @@ export class ResponseScanner {
     this.status = 0;
     this.packets = 0;
     this.lastSeq = 0;
-    this.firstByte = -1;
     this.firstPacket = undefined;
     this.err = undefined;
     this.stateChanges = [];
@@ -152,7 +149,6 @@ export class ResponseScanner {
       if (this.#p === P.FirstByte) {
         const first = chunk[i]!;
         this.#first = first;
-        if (this.firstByte < 0) this.firstByte = first;
         if (this.#wants(first, this.#len)) {
           this.#cap = Buffer.allocUnsafe(this.#len);
           this.#capAt = 0;

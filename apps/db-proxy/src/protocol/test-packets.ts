@@ -1,7 +1,7 @@
 // Builders of server responses for unit tests and micro-benchmarks.
 import { Status } from './constants.js';
 import { lenencString } from './lenenc.js';
-import { eofPayload, errPayload, framePackets, okPayload } from './packets.js';
+import { eofPayload, errPayload, framePackets, nextSeq, okPayload } from './packets.js';
 import { Cap } from './constants.js';
 
 export function colDef(name: string): Buffer {
@@ -25,7 +25,7 @@ export function frameAll(payloads: Buffer[], seq = 1): Buffer {
   const out: Buffer[] = [];
   for (const p of payloads) {
     const f = framePackets(p, seq);
-    seq = (seq + Math.floor(p.length / 0xffffff) + 1) & 0xff;
+    seq = nextSeq(p.length, seq);
     out.push(f);
   }
   return Buffer.concat(out);
