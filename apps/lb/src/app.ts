@@ -169,7 +169,6 @@ export class LoadBalancer {
       queueTimeoutMs: c.queueTimeout,
       via: c.via,
       httpsRedirectPort: null,
-      hashKeys: new Map(this.poolConfigs.map((p) => [p.name, p.hashKey])),
       stickySourceFallback: c.stickyFallback === 'source',
     };
     this.engine = new ProxyEngine(settings, router, this.pools, sticky, trusted, metrics, this.logger);

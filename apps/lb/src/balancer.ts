@@ -49,11 +49,6 @@ export class Balancer {
     this.#dirty = true;
   }
 
-  get candidates(): readonly BackendServer[] {
-    this.#refresh();
-    return this.#candidates;
-  }
-
   /** Pick by the pool's algorithm. `key` is the hash key (hash only; undefined = no key → round robin). */
   pick(key: string | undefined, exclude: ReadonlySet<BackendServer> | null): Pick {
     this.#refresh();

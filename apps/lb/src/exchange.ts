@@ -132,7 +132,7 @@ export class Exchange implements BackendUser, QueueWaiter {
     }
     if (h.upgrade !== null && (h.upgrade !== 'websocket' || h.method !== 'GET' || !this.#bodyDone)) h.upgrade = null;
     const xffAt = h.names.indexOf('x-forwarded-for');
-    this.#clientIp = e.trusted.size === 0 ? this.conn.peer : e.trusted.clientIp(this.conn.peer, xffAt < 0 ? null : h.values[xffAt]!);
+    this.#clientIp = this.conn.peerTrusted && xffAt >= 0 ? e.trusted.clientIp(this.conn.peer, h.values[xffAt]!) : this.conn.peer;
 
     if (e.sticky !== null) {
       const read = e.sticky.read(h.cookie);
@@ -160,7 +160,7 @@ export class Exchange implements BackendUser, QueueWaiter {
   }
 
   #hashKeyOf(): string | undefined {
-    const src = this.engine.settings.hashKeys.get(this.pool.name) ?? { kind: 'source' as const };
+    const src = this.pool.options.hashKey;
     if (src.kind === 'source') return this.#clientIp;
     const h = this.head;
     if (src.kind === 'header') {
@@ -276,7 +276,7 @@ export class Exchange implements BackendUser, QueueWaiter {
     const raw = h.rawNames;
     const extraHop = h.connectionTokens;
     const sticky = e.sticky !== null;
-    const trusted = e.trusted.size > 0 && e.trusted.has(this.conn.peer);
+    const trusted = this.conn.peerTrusted;
     let xff: string | null = null;
     let xfp: string | null = null;
     let xfh: string | null = null;
@@ -659,7 +659,7 @@ export class Exchange implements BackendUser, QueueWaiter {
     if (early !== null) this.backend!.socket.write(early);
     this.conn.resume();
     this.conn.setDeadline('tunnel', this.engine.settings.tunnelTimeoutMs);
-    this.engine.metrics.observe(this.pool.name, this.server!, 101, (performance.now() - this.#started) / 1000, this.#bytesIn, this.#bytesOut);
+    this.#observe(this.server!, 101);
   }
 
   // ---- endings -----------------------------------------------------------------------------------
@@ -677,19 +677,29 @@ export class Exchange implements BackendUser, QueueWaiter {
       } else b.destroy();
     }
     this.pool.release(server);
-    this.engine.metrics.observe(this.pool.name, server, this.#status, (performance.now() - this.#started) / 1000, this.#bytesIn, this.#bytesOut);
+    this.#observe(server, this.#status);
     this.conn.exchangeDone(!this.#closeAfter);
+  }
+
+  /** Ends the exchange without a reusable backend: drops the backend connection, frees the server slot. */
+  #teardown(): BackendServer | null {
+    this.#phase = Phase.Done;
+    this.done = true;
+    this.backend?.destroy();
+    this.backend = null;
+    const server = this.server;
+    if (server !== null) this.pool.release(server);
+    return server;
+  }
+
+  #observe(server: BackendServer, status: number): void {
+    this.engine.metrics.observe(this.pool.name, server, status, (performance.now() - this.#started) / 1000, this.#bytesIn, this.#bytesOut);
   }
 
   /** The response broke after it started: nothing valid can follow, close the client. */
   #cut(): void {
     if (this.#phase === Phase.Done) return;
-    this.#phase = Phase.Done;
-    const server = this.server!;
-    this.backend?.destroy();
-    this.backend = null;
-    this.pool.release(server);
-    this.engine.metrics.observe(this.pool.name, server, this.#status || 502, (performance.now() - this.#started) / 1000, this.#bytesIn, this.#bytesOut);
+    this.#observe(this.#teardown()!, this.#status || 502);
     this.conn.exchange = null;
     this.conn.destroy();
   }
@@ -701,11 +711,7 @@ export class Exchange implements BackendUser, QueueWaiter {
       this.#cut();
       return;
     }
-    this.#phase = Phase.Done;
-    this.done = true;
-    this.backend?.destroy();
-    this.backend = null;
-    if (this.server !== null) this.pool.release(this.server);
+    this.#teardown();
     this.engine.metrics.lbResponses.labels({ pool: this.pool.name, code }).inc();
     const close = !this.#bodyDone || this.head.close || this.conn.clientEnded || this.engine.shuttingDown;
     this.conn.socket.write(lbErrorResponse(code, this.engine.settings.instance, close, this.head.method));
@@ -721,11 +727,7 @@ export class Exchange implements BackendUser, QueueWaiter {
       this.#cut();
       return;
     }
-    this.#phase = Phase.Done;
-    this.done = true;
-    this.backend?.destroy();
-    this.backend = null;
-    if (this.server !== null) this.pool.release(this.server);
+    this.#teardown();
     this.conn.exchange = null;
     this.conn.sendAndClose(code);
   }
@@ -746,13 +748,7 @@ export class Exchange implements BackendUser, QueueWaiter {
   abort(): void {
     if (this.#phase === Phase.Done) return;
     const wasTunnel = this.#phase === Phase.Tunnel;
-    this.#phase = Phase.Done;
-    this.done = true;
-    this.backend?.destroy();
-    this.backend = null;
-    if (this.server !== null) {
-      this.pool.release(this.server);
-      if (!wasTunnel && this.#status === 0) this.engine.metrics.observe(this.pool.name, this.server, 499, (performance.now() - this.#started) / 1000, this.#bytesIn, this.#bytesOut);
-    }
+    const server = this.#teardown();
+    if (server !== null && !wasTunnel && this.#status === 0) this.#observe(server, 499);
   }
 }

@@ -21,6 +21,8 @@ export class FrontConnection {
   readonly engine: ProxyEngine;
   readonly listener: Listener;
   readonly peer: string;
+  /** The peer is a trusted proxy (its X-Forwarded-* headers are believed). */
+  readonly peerTrusted: boolean;
   /** Unconsumed input: a partial head, or pipelined bytes waiting for the current exchange. */
   buf: Buffer | null = null;
   exchange: Exchange | null = null;
@@ -39,6 +41,7 @@ export class FrontConnection {
     this.socket = socket;
     this.listener = listener;
     this.peer = normalizeIp(socket.remoteAddress);
+    this.peerTrusted = engine.trusted.has(this.peer);
     this.deadline = engine.now + engine.settings.headerTimeoutMs;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -48,10 +51,6 @@ export class FrontConnection {
       // 'close' follows; resets from clients are routine
     });
     socket.on('close', () => this.#onClose());
-  }
-
-  get closing(): boolean {
-    return this.#closing;
   }
 
   #onData(chunk: Buffer): void {

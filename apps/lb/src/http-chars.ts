@@ -44,3 +44,11 @@ export function allIn(t: Uint8Array, s: string, from: number, to: number): boole
   }
   return true;
 }
+
+/**
+ * Whether a message's connection ends after it, from its HTTP minor version and the Connection tokens
+ * seen (RFC 9112 §9.3): `close` always wins; HTTP/1.0 stays open only with `keep-alive`.
+ */
+export function closesConnection(minor: number, sawClose: boolean, sawKeepAlive: boolean): boolean {
+  return sawClose || (minor === 0 && !sawKeepAlive);
+}

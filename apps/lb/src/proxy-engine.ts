@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '@scaleout/service';
-import type { HashKeySource } from './balancer.js';
 import { FrontConnection } from './front-connection.js';
 import type { LbMetrics } from './lb-metrics.js';
 import type { Pool } from './pool.js';
@@ -33,8 +32,6 @@ export interface ProxySettings {
   via: boolean;
   /** On the plain listener, redirect to https on this port (null: no redirect). */
   httpsRedirectPort: number | null;
-  /** Hash key for pools using the `hash` algorithm, by pool name. */
-  hashKeys: ReadonlyMap<string, HashKeySource>;
   /** Cookieless clients of a sticky pool are placed by a source-IP hash (else by the pool's algorithm). */
   stickySourceFallback: boolean;
 }

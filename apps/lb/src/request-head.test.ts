@@ -98,3 +98,17 @@ test('response heads: framing decided, hop-by-hop removed, malformed refused', (
     assert.ok(isFault(parseResponseHead(Buffer.from(bad), 65536, 'GET')), bad);
   }
 });
+
+test('Connection: close wins over keep-alive in requests and responses, whatever the order', () => {
+  assert.equal(ok('GET / HTTP/1.0\r\nConnection: close, keep-alive\r\n\r\n').close, true);
+  assert.equal(ok('GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n').close, true);
+  const resp = (s: string) => {
+    const r = parseResponseHead(Buffer.from(s, 'latin1'), 1024, 'GET');
+    assert.ok(r !== null && !isFault(r), `expected a head, got ${JSON.stringify(r)}`);
+    return r;
+  };
+  assert.equal(resp('HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: close, keep-alive\r\n\r\n').close, true);
+  assert.equal(resp('HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n').close, false);
+  assert.equal(resp('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n').close, true);
+  assert.equal(resp('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n').close, false);
+});

@@ -1,4 +1,4 @@
-import { allIn, FIELD_VALUE, HOST, TARGET, TOKEN } from './http-chars.js';
+import { allIn, closesConnection, FIELD_VALUE, HOST, TARGET, TOKEN } from './http-chars.js';
 import { fault, type ProtocolFault } from './errors.js';
 
 /** Limits applied while parsing a request head. */
@@ -189,16 +189,17 @@ export function parseRequestHead(buf: Buffer, limits: HeadLimits): RequestHead |
   const effectiveHost = absoluteHost ?? host ?? '';
   if (absoluteHost !== null && !allIn(HOST, absoluteHost, 0, absoluteHost.length)) return fault('LB_ERR_BAD_REQUEST', 'invalid authority');
 
-  let close = minor === 0;
   let upgrade: string | null = null;
+  let sawClose = false;
+  let sawKeepAlive = false;
   if (connection !== null) {
     for (const tok of connection) {
-      if (tok === 'close') close = true;
-      else if (tok === 'keep-alive') close = minor === 0 ? false : close;
+      if (tok === 'close') sawClose = true;
+      else if (tok === 'keep-alive') sawKeepAlive = true;
       else if (tok === 'upgrade' && upgradeValue !== null) upgrade = upgradeValue.toLowerCase();
     }
-    if (connection.includes('close')) close = true;
   }
+  const close = closesConnection(minor, sawClose, sawKeepAlive);
   return {
     method,
     target,

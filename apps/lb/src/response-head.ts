@@ -1,4 +1,4 @@
-import { allIn, FIELD_VALUE, TOKEN } from './http-chars.js';
+import { allIn, closesConnection, FIELD_VALUE, TOKEN } from './http-chars.js';
 import { fault, type ProtocolFault } from './errors.js';
 
 /** How the body of a response is delimited. */
@@ -56,7 +56,8 @@ export function parseResponseHead(buf: Buffer, maxBytes: number, requestMethod: 
   const values: string[] = [];
   let contentLength = -1;
   let te: string | null = null;
-  let close = minor === 0;
+  let sawClose = false;
+  let sawKeepAlive = false;
   let upgrade: string | null = null;
   let extraHop: string[] | null = null;
   let pos = lineEnd + 2;
@@ -87,10 +88,9 @@ export function parseResponseHead(buf: Buffer, maxBytes: number, requestMethod: 
       } else if (name === 'connection') {
         for (const t of value.toLowerCase().split(',')) {
           const tok = t.trim();
-          if (tok === 'close') close = true;
-          else if (tok === 'keep-alive') {
-            if (minor === 0) close = false;
-          } else if (tok !== '' && tok !== 'upgrade') (extraHop ??= []).push(tok);
+          if (tok === 'close') sawClose = true;
+          else if (tok === 'keep-alive') sawKeepAlive = true;
+          else if (tok !== '' && tok !== 'upgrade') (extraHop ??= []).push(tok);
         }
       } else if (name === 'upgrade') {
         upgrade = value;
@@ -111,6 +111,7 @@ export function parseResponseHead(buf: Buffer, maxBytes: number, requestMethod: 
     }
   }
 
+  let close = closesConnection(minor, sawClose, sawKeepAlive);
   let framing: ResponseFraming;
   if ((status >= 100 && status < 200) || status === 204 || status === 304 || requestMethod === 'HEAD') {
     framing = 'none';
