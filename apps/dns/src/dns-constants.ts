@@ -93,8 +93,9 @@ export function zoneTypeNumber(name: string): number | undefined {
   return (ZONE_TYPES as readonly string[]).includes(upper) ? TYPE_NUMBERS[upper] : undefined;
 }
 
+const TYPE_NAMES = new Map<number, string>(Object.entries(RRType).map(([name, n]) => [n, name]));
+
 /** 1 → `A`; unknown numbers as `TYPE<n>` (RFC 3597 style). */
 export function typeName(type: number): string {
-  for (const [name, n] of Object.entries(RRType)) if (n === type) return name;
-  return `TYPE${type}`;
+  return TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }

@@ -1,5 +1,5 @@
 import { randomId } from '@scaleout/hashing';
-import { MemcacheError, type CasToken, type MemcacheRing } from '@scaleout/memcache';
+import { isMemcacheError, MemcacheError, type CacheItem, type CasToken, type MemcacheRing } from '@scaleout/memcache';
 import type { Logger } from '@scaleout/service';
 import {
   DurableUnavailableError,
@@ -109,20 +109,8 @@ export class SessionStore {
   }
 
   async get(id: string): Promise<StoredSession> {
-    let item;
-    try {
-      item = await this.#ring.get(id);
-    } catch (err) {
-      if (this.#durable && isUnavailable(err)) return this.#fromDurable(id, false);
-      throw mapError(err);
-    }
-    if (item) {
-      const rec = this.#valid(id, item.value);
-      if (rec === 'tombstone') throw new SessionNotFoundError();
-      if (rec) return { record: rec, node: item.node };
-    }
-    if (this.#durable) return this.#fromDurable(id, true);
-    throw new SessionNotFoundError();
+    const { record, node } = await this.#current(id, false);
+    return { record, node };
   }
 
   async replace(id: string, ifMatch: IfMatch, data: Record<string, unknown>): Promise<StoredSession> {
@@ -235,11 +223,14 @@ export class SessionStore {
 
   // --- internals ------------------------------------------------------------------------------------
 
-  /** The live record with a CAS token (memcached), falling back to the durable tier; 404 otherwise. */
-  async #current(id: string): Promise<Current> {
-    let item;
+  /**
+   * The live record (memcached; with its CAS token when `withToken`), falling back to the durable
+   * tier; 404 otherwise. Plain reads use `get`: `gets` also repairs a missing first replica.
+   */
+  async #current(id: string, withToken = true): Promise<Current> {
+    let item: (CacheItem & { token?: CasToken }) | null;
     try {
-      item = await this.#ring.gets(id);
+      item = withToken ? await this.#ring.gets(id) : await this.#ring.get(id);
     } catch (err) {
       if (this.#durable && isUnavailable(err)) return this.#fromDurable(id, false);
       throw mapError(err);
@@ -347,7 +338,7 @@ export class SessionStore {
 }
 
 function isUnavailable(err: unknown): boolean {
-  return err instanceof MemcacheError && (err.code === 'MEMCACHE_ERR_UNAVAILABLE' || err.code === 'MEMCACHE_ERR_NODE_DOWN');
+  return isMemcacheError(err, 'MEMCACHE_ERR_UNAVAILABLE', 'MEMCACHE_ERR_NODE_DOWN');
 }
 
 /** Ring errors a client may see, as session errors; anything else is a bug and stays a 500. */
