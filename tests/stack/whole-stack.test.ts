@@ -245,8 +245,11 @@ test('pause and resume: a paused instance is reported unhealthy, then healthy ag
 });
 
 test('logs shows an instance log; unknown instances get a clear error', async () => {
-  const logs = await stack.cli('logs', 'db1', '-n', '5');
+  const logs = await stack.cli('logs', 'proxy1', '-n', '5');
   assert.equal(logs.code, 0);
+  const lines = logs.stdout.trim().split('\n').filter(Boolean);
+  assert.ok(lines.length >= 1 && lines.length <= 5, `expected 1 to 5 lines:\n${logs.stdout}`);
+  assert.ok(lines.some((l) => l.startsWith('{') && (JSON.parse(l) as { service?: string }).service === 'db-proxy'), logs.stdout);
   const unknown = await stack.cli('kill', 'nope9');
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /no instance named nope9/);

@@ -42,12 +42,6 @@ export class StackClient {
     return this.#call('POST', '/api/down');
   }
 
-  async logs(name: string, lines: number): Promise<string> {
-    const res = await fetch(`${this.baseUrl}/api/instances/${encodeURIComponent(name)}/logs?lines=${lines}`);
-    if (!res.ok) throw await this.#error(res);
-    return res.text();
-  }
-
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

@@ -9,6 +9,7 @@ import {
   mariadbSpec,
   memcachedSpec,
   prepareMariadbDataDir,
+  prometheusAvailable,
   prometheusSpec,
   type DaemonSpec,
 } from '@scaleout/infra';
@@ -449,7 +450,7 @@ export function describeStack(o: StackOptions): ServiceSpec[] {
       service: 'prometheus',
       level: 9,
       scalable: false,
-      enabled: () => o.prometheus === true || prometheusInstalled(),
+      enabled: () => o.prometheus === true || prometheusAvailable(),
       instances: () => {
         const host = controlHost(o.net);
         return [
@@ -473,14 +474,6 @@ export function describeStack(o: StackOptions): ServiceSpec[] {
     });
   }
   return services.sort((x, y) => x.level - y.level);
-}
-
-let prometheusCache: boolean | undefined;
-function prometheusInstalled(): boolean {
-  if (prometheusCache === undefined) {
-    prometheusCache = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].some((p) => existsSync(p));
-  }
-  return prometheusCache;
 }
 
 /**

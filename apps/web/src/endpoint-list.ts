@@ -16,10 +16,6 @@ export class EndpointList<T> {
     this.#now = options.now ?? Date.now;
   }
 
-  get endpoints(): T[] {
-    return this.#items.map((i) => i.endpoint);
-  }
-
   /** Endpoints in the order to try them: the healthy ones in preference order, then the marked-down ones. */
   order(): T[] {
     const now = this.#now();

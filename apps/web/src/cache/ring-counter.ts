@@ -23,9 +23,3 @@ export async function incrementCounter(ring: MemcacheRing, key: string, ttlSecon
   }
   throw new Error(`counter ${key}: too much contention`);
 }
-
-/** The counter's value (0 when absent). */
-export async function readCounter(ring: MemcacheRing, key: string): Promise<number> {
-  const item = await ring.get(key);
-  return item ? Number.parseInt(item.value.toString('utf8'), 10) || 0 : 0;
-}

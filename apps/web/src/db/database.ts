@@ -122,7 +122,8 @@ export class Database {
    * may go to a lagging reader.
    */
   async primaryRows<T>(name: string, sql: string, values: readonly SqlValue[] = []): Promise<T[]> {
-    return this.transaction(name, (tx) => tx.rows<T>(name, sql, values));
+    // timed once, under `name`, by tx.rows (the transaction around it is timed as primary_read)
+    return this.transaction('primary_read', (tx) => tx.rows<T>(name, sql, values));
   }
 
   /** A write outside a transaction (autocommit). */

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { bearerChecker } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ForbiddenError, LoginRequiredError, NotFoundError, ValidationError } from '../errors.js';
 import { cartOf, withAdded, withOrdered, withQuantity } from '../shop/cart.js';
@@ -46,7 +46,7 @@ interface Credentials {
  */
 export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { ctx }) => {
   const { shop, config } = ctx;
-  const adminToken = Buffer.from(config.adminToken);
+  const adminAuthorized = bearerChecker(config.adminToken);
   const csrf = async (request: FastifyRequest) => checkApiCsrf(ctx, request);
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -84,9 +84,7 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
     '/products/:id',
     { schema: { params: idParams, headers: adminHeaders, body: productPatchBody, response: responses({ 200: productSchema }) } },
     async (request) => {
-      const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      const buf = Buffer.from(given ?? '');
-      if (buf.length !== adminToken.length || !timingSafeEqual(buf, adminToken)) throw new ForbiddenError();
+      if (!adminAuthorized(request.headers.authorization)) throw new ForbiddenError();
       const updated = await shop.updateProduct(request.params.id, request.body);
       if (!updated) throw new NotFoundError(`there is no product ${request.params.id}`);
       return updated;
@@ -109,17 +107,12 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
   app.post<{ Body: Credentials }>(
     '/login',
     { preHandler: csrf, schema: { body: credentialsBody, response: responses({ 200: userResponse }) } },
-    async (request, reply) => {
-      try {
-        const user = await shop.authenticate(request.body.username, request.body.password, request.ip);
-        await request.shopSession.rotate();
-        await request.shopSession.update((d) => ({ ...d, userId: user.id, username: user.username }));
-        return { user: { id: user.id, username: user.username } };
-      } catch (err) {
-        const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
-        if (retry) reply.header('retry-after', String(retry));
-        throw err;
-      }
+    async (request) => {
+      // a RateLimitedError carries Retry-After (set by the error handler)
+      const user = await shop.authenticate(request.body.username, request.body.password, request.ip);
+      await request.shopSession.rotate();
+      await request.shopSession.update((d) => ({ ...d, userId: user.id, username: user.username }));
+      return { user: { id: user.id, username: user.username } };
     },
   );
 

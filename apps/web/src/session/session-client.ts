@@ -1,4 +1,5 @@
 import type { Agent } from 'node:http';
+import { isRandomId } from '@scaleout/hashing';
 import { EndpointList } from '../endpoint-list.js';
 import { SessionUnavailableError } from '../errors.js';
 import type { WebMetrics } from '../web-metrics.js';
@@ -37,7 +38,6 @@ interface CallPlan {
   repeatable: boolean;
 }
 
-const ID = /^[A-Za-z0-9_-]{16,128}$/;
 
 /**
  * Client of the session service's HTTP API (the public contract in DESIGN.md):
@@ -73,7 +73,7 @@ export class SessionClient {
 
   /** The session, or null when it does not exist (expired, deleted, malformed id). */
   async get<D>(id: string): Promise<SessionRecord<D> | null> {
-    if (!ID.test(id)) return null;
+    if (!isRandomId(id)) return null;
     const res = await this.#call({ op: 'get', method: 'GET', path: `v1/sessions/${id}`, repeatable: true });
     if (res.status === 200) return this.#record<D>(res, 'get');
     if (res.status === 404) return null;
@@ -85,7 +85,7 @@ export class SessionClient {
    * someone wrote first (412/409), or null when the session is gone.
    */
   async replace<D>(id: string, version: number | string, data: D): Promise<SessionRecord<D> | 'conflict' | null> {
-    if (!ID.test(id)) return null;
+    if (!isRandomId(id)) return null;
     const res = await this.#call({
       op: 'replace',
       method: 'PUT',
@@ -102,7 +102,7 @@ export class SessionClient {
 
   /** Deletes the session (no error when it is already gone). */
   async delete(id: string): Promise<void> {
-    if (!ID.test(id)) return;
+    if (!isRandomId(id)) return;
     const res = await this.#call({ op: 'delete', method: 'DELETE', path: `v1/sessions/${id}`, repeatable: true });
     if (res.status >= 200 && res.status < 300) return;
     if (res.status === 404) return;
@@ -111,7 +111,7 @@ export class SessionClient {
 
   /** Extends the idle lifetime; false when the session is gone. */
   async touch(id: string): Promise<boolean> {
-    if (!ID.test(id)) return false;
+    if (!isRandomId(id)) return false;
     const res = await this.#call({ op: 'touch', method: 'POST', path: `v1/sessions/${id}/touch`, repeatable: true });
     if (res.status >= 200 && res.status < 300) return true;
     if (res.status === 404) return false;
@@ -120,7 +120,7 @@ export class SessionClient {
 
   /** Moves the session to a new id (same data; the old id stops working): the new record, or null when it is gone. */
   async rotate<D>(id: string): Promise<SessionRecord<D> | null> {
-    if (!ID.test(id)) return null;
+    if (!isRandomId(id)) return null;
     const res = await this.#call({ op: 'rotate', method: 'POST', path: `v1/sessions/${id}/rotate`, repeatable: false });
     if (res.status === 200 || res.status === 201) return this.#record<D>(res, 'rotate');
     if (res.status === 404) return null;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MemcacheRing } from '@scaleout/memcache';
 import type { Logger } from '@scaleout/service';
-import { incrementCounter, readCounter } from '../cache/ring-counter.js';
+import { incrementCounter } from '../cache/ring-counter.js';
 import type { WebMetrics } from '../web-metrics.js';
 
 export interface LoginRateLimiterOptions {
@@ -62,12 +62,6 @@ export class LoginRateLimiter {
       this.#o.metrics?.rateLimiterErrors.inc();
       this.#o.logger?.warn({ err }, 'login rate limiter could not record a success');
     }
-  }
-
-  /** Current counts (for tests and diagnostics). */
-  async counts(username: string, ip: string): Promise<{ account: number; ip: number }> {
-    const { account, address } = this.#keys(username, ip);
-    return { account: await readCounter(this.#ring, account), ip: await readCounter(this.#ring, address) };
   }
 
   #keys(username: string, ip: string) {
