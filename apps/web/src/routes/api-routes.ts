@@ -1,7 +1,7 @@
 import { bearerChecker } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ForbiddenError, LoginRequiredError, NotFoundError, ValidationError } from '../errors.js';
-import { cartOf, withAdded, withOrdered, withQuantity } from '../shop/cart.js';
+import { cartCount, cartOf, withAdded, withOrdered, withQuantity } from '../shop/cart.js';
 import type { ProductPatch } from '../shop/products-repo.js';
 import type { ShopSessionData } from '../session/request-session.js';
 import type { WebContext } from '../web-context.js';
@@ -98,8 +98,7 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
     { preHandler: csrf, schema: { body: signupBody, response: responses({ 201: userResponse }) } },
     async (request, reply) => {
       const user = await shop.signup(request.body.username, request.body.password);
-      await request.shopSession.rotate();
-      await request.shopSession.update((d) => ({ ...d, userId: user.id, username: user.username }));
+      await request.shopSession.logIn(user);
       return reply.code(201).send({ user: { id: user.id, username: user.username } });
     },
   );
@@ -110,25 +109,21 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
     async (request) => {
       // a RateLimitedError carries Retry-After (set by the error handler)
       const user = await shop.authenticate(request.body.username, request.body.password, request.ip);
-      await request.shopSession.rotate();
-      await request.shopSession.update((d) => ({ ...d, userId: user.id, username: user.username }));
+      await request.shopSession.logIn(user);
       return { user: { id: user.id, username: user.username } };
     },
   );
 
   app.post('/logout', { preHandler: csrf, schema: { body: emptyBody, response: responses({ 200: userResponse }) } }, async (request) => {
     if (request.shopSession.id) {
-      await request.shopSession.rotate();
-      await request.shopSession.update(() => ({}));
+      await request.shopSession.logOut();
     }
     return { user: null };
   });
 
   app.get('/me', { schema: { querystring: noQuery, response: responses({ 200: meResponse }) } }, async (request) => {
     const session = await request.shopSession.load();
-    let cartCount = 0;
-    for (const q of cartOf(session?.data).values()) cartCount += q;
-    return { user: userOf(session), cartCount, instance: config.instance };
+    return { user: userOf(session), cartCount: cartCount(session?.data), instance: config.instance };
   });
 
   // --- cart -----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CsrfError } from '../errors.js';
-import { cartOf } from '../shop/cart.js';
+import { cartCount } from '../shop/cart.js';
 import type { ShopSession, ShopSessionData } from '../session/request-session.js';
 import type { SafeHtml } from '../views/html.js';
 import type { PageContext } from '../views/layout.js';
@@ -19,12 +19,10 @@ export function userOfData(d: ShopSessionData | null | undefined): { id: number;
 export async function pageContext(ctx: WebContext, request: FastifyRequest): Promise<PageContext> {
   const session = await request.shopSession.load();
   const user = userOf(session);
-  let cartCount = 0;
-  for (const q of cartOf(session?.data).values()) cartCount += q;
   return {
     instance: ctx.config.instance,
     username: user?.username ?? null,
-    cartCount,
+    cartCount: cartCount(session?.data),
     csrfToken: session ? request.shopSession.csrfToken() : null,
   };
 }

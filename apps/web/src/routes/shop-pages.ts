@@ -44,17 +44,13 @@ export const shopPages: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
 
   const catalogue = async (request: { query: CatalogueQs }) => shop.catalogue(request.query.page, config.pageSize, request.query.q);
 
-  app.get<{ Querystring: CatalogueQs }>('/', { schema: { querystring: catalogueQuery } }, async (request, reply) => {
-    const [cat, page] = await Promise.all([catalogue(request), pageContext(ctx, request)]);
-    reply.header('x-cache', cat.cache);
-    return sendHtml(reply, 200, cataloguePage(page, cat.value));
-  });
-
-  app.get<{ Querystring: CatalogueQs }>('/products', { schema: { querystring: catalogueQuery } }, async (request, reply) => {
-    const [cat, page] = await Promise.all([catalogue(request), pageContext(ctx, request)]);
-    reply.header('x-cache', cat.cache);
-    return sendHtml(reply, 200, cataloguePage(page, cat.value));
-  });
+  for (const path of ['/', '/products']) {
+    app.get<{ Querystring: CatalogueQs }>(path, { schema: { querystring: catalogueQuery } }, async (request, reply) => {
+      const [cat, page] = await Promise.all([catalogue(request), pageContext(ctx, request)]);
+      reply.header('x-cache', cat.cache);
+      return sendHtml(reply, 200, cataloguePage(page, cat.value));
+    });
+  }
 
   app.get<{ Params: IdParams; Querystring: { added?: number } }>(
     '/products/:id',
@@ -89,8 +85,7 @@ export const shopPages: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
     try {
       if (!USERNAME.test(username)) throw new ValidationError('wrong user name or password');
       const user = await shop.authenticate(username, password, request.ip);
-      await request.shopSession.rotate();
-      await request.shopSession.update((d) => ({ ...d, userId: user.id, username: user.username }));
+      await request.shopSession.logIn(user);
     } catch (err) {
       if (!isWebError(err, 'WEB_ERR_BAD_CREDENTIALS', 'WEB_ERR_RATE_LIMITED', 'WEB_ERR_VALIDATION')) throw err;
       if (err.retryAfterSeconds) reply.header('retry-after', String(err.retryAfterSeconds));
@@ -114,8 +109,7 @@ export const shopPages: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
       if (!USERNAME.test(username)) throw new ValidationError('user names have 3 to 32 letters, digits, "_", "." or "-"');
       if (password.length < 8) throw new ValidationError('passwords have at least 8 characters');
       const user = await shop.signup(username, password);
-      await request.shopSession.rotate();
-      await request.shopSession.update((d) => ({ ...d, userId: user.id, username: user.username }));
+      await request.shopSession.logIn(user);
     } catch (err) {
       if (!isWebError(err, 'WEB_ERR_USERNAME_TAKEN', 'WEB_ERR_VALIDATION')) throw err;
       const page = await pageContext(ctx, request);
@@ -126,8 +120,7 @@ export const shopPages: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
 
   app.post<{ Body: { _csrf?: string } }>('/logout', { schema: { body: csrfOnlyForm } }, async (request, reply) => {
     checkFormCsrf(request, request.body?._csrf);
-    await request.shopSession.rotate();
-    await request.shopSession.update(() => ({}));
+    await request.shopSession.logOut();
     return reply.redirect('/', 303);
   });
 

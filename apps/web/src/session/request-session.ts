@@ -142,6 +142,18 @@ export class RequestSession {
     return this.ensure();
   }
 
+  /** Login: a new session id (against fixation), then the user in the session data. */
+  async logIn(user: { id: number; username: string }): Promise<ShopSession> {
+    await this.rotate();
+    return this.update((d) => ({ ...d, userId: user.id, username: user.username }));
+  }
+
+  /** Logout: a new session id, then empty session data (the cart goes too). */
+  async logOut(): Promise<ShopSession> {
+    await this.rotate();
+    return this.update(() => ({}));
+  }
+
   /** Deletes the session and the cookie. */
   async destroy(): Promise<void> {
     if (this.#id) await this.#deps.client.delete(this.#id);

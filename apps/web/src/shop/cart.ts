@@ -5,6 +5,13 @@ export const MAX_QUANTITY = 99;
 export const MAX_CART_LINES = 50;
 
 /** The cart as product id → quantity (positive quantities only). */
+/** Number of items in the cart (quantities added up). */
+export function cartCount(data: ShopSessionData | null | undefined): number {
+  let n = 0;
+  for (const q of cartOf(data).values()) n += q;
+  return n;
+}
+
 export function cartOf(data: ShopSessionData | null | undefined): Map<number, number> {
   const out = new Map<number, number>();
   for (const [k, v] of Object.entries(data?.cart ?? {})) {
