@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { startMemcached, type TestMemcached } from '@scaleout/testing';
+import { inBatches, startMemcached, startMemcachedPair } from '@scaleout/testing';
 import { createRegistry } from '@scaleout/metrics';
 import { MemcacheRing, MemcacheError, createRingMetrics, type MemcacheRingOptions } from '../src/index.js';
 import { closeDirect, countOn, directGet, sleep, waitFor } from './direct.js';
@@ -12,26 +12,11 @@ after(() => closeDirect());
 /** Fast health settings for tests (real defaults are seconds). */
 const FAST: Partial<MemcacheRingOptions> = { timeoutMs: 1000, probeInitialMs: 100, probeMaxMs: 400, healthIntervalMs: 200 };
 
-/** Runs `fn` over `items` with at most `size` calls in flight (the test machine is small and busy). */
-async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((x, j) => fn(x, i + j)))));
-  return out;
-}
-
 function ringOf(nodes: string[], extra: Partial<MemcacheRingOptions> = {}): MemcacheRing {
   return new MemcacheRing({ nodes, ...FAST, ...extra });
 }
 
-async function pair(t: { after(fn: () => unknown): void }): Promise<[TestMemcached, TestMemcached]> {
-  const a = await startMemcached();
-  const b = await startMemcached();
-  t.after(async () => {
-    await a.stop();
-    await b.stop();
-  });
-  return [a, b];
-}
+const pair = startMemcachedPair;
 
 const isCode = (code: string) => (e: unknown) => e instanceof MemcacheError && e.code === code;
 

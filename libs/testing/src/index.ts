@@ -4,5 +4,6 @@ export { startMariadb, type StartMariadbOptions, type TestMariadb } from './star
 export { startMariadbPair, type MariadbPairOptions, type TestMariadbPair } from './start-mariadb-pair.js';
 export { startMemcached, type StartMemcachedOptions, type TestMemcached } from './start-memcached.js';
 export { freePort, MissingBinaryError } from '@scaleout/infra';
-export { eventually, sleep } from './eventually.js';
+export { eventually, inBatches, sleep, waitFor } from './eventually.js';
+export { DirectMemcached, startMemcachedPair } from './memcached-direct.js';
 export { launchChromium, CHROMIUM_FLAGS } from './launch-chromium.js';
