@@ -3,8 +3,8 @@
 // plan); the supervisor, the CLI, the dashboard and the Prometheus config are all derived from it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { httpProbe } from '@scaleout/health';
 import {
-  httpProbe,
   mariadbPaths,
   mariadbSpec,
   memcachedSpec,
@@ -181,7 +181,7 @@ export function nodeService(
       args: ['--import', 'tsx', join(o.repoRoot, 'apps', app, 'src', 'server.ts')],
       cwd: o.repoRoot,
       env: { ...process.env, NODE_ENV: 'development', SCALEOUT_ADMIN_TOKEN: o.adminToken, ...inst.env },
-      ready: httpProbe(inst.readyUrl),
+      ready: httpProbe({ url: inst.readyUrl }),
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 15_000,
     }),

@@ -217,7 +217,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     m.checker?.stop();
     const checker = new ActiveChecker({
       name: m.spec.name,
-      probe: (signal) => spec.ready(signal),
+      probe: async (signal) => {
+        await spec.ready(signal);
+      },
       interval: 2000,
       fastInterval: 1000,
       timeout: 1500,

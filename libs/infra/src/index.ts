@@ -1,6 +1,6 @@
 export { InfraError, MissingBinaryError, DaemonStartError } from './infra-error.js';
 export { whichBinary, requireBinary, ensureBinary, DEBIAN_PACKAGES, type EnsureBinaryOptions } from './find-binary.js';
-export { memcachedProbe, httpProbe, tcpProbe, type ReadyProbe } from './probes.js';
+export { memcachedProbe, type ReadyProbe } from './probes.js';
 export {
   startDaemon,
   spawnDaemon,

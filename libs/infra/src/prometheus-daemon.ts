@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { requireBinary, whichBinary } from './find-binary.js';
-import { httpProbe } from './probes.js';
+import { httpProbe } from '@scaleout/health';
 import type { DaemonSpec } from './start-daemon.js';
 
 export interface PrometheusOptions {
@@ -31,7 +31,7 @@ export function prometheusSpec(options: PrometheusOptions): DaemonSpec {
       '--web.enable-lifecycle',
       '--log.format=json',
     ],
-    ready: httpProbe(`http://${options.host}:${options.port}/-/ready`),
+    ready: httpProbe({ url: `http://${options.host}:${options.port}/-/ready` }),
     readyTimeoutMs: 30_000,
     stopTimeoutMs: 10_000,
   };

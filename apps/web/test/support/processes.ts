@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, httpProbe, startDaemon, type RunningDaemon } from '@scaleout/infra';
+import { httpProbe } from '@scaleout/health';
+import { freePort, startDaemon, type RunningDaemon } from '@scaleout/infra';
 import { track } from '@scaleout/testing';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -39,7 +40,7 @@ async function startNodeService(name: string, entry: string, host: string, port:
         args: ['--import', 'tsx', entry],
         cwd: REPO_ROOT,
         env: { ...process.env, NODE_ENV: 'development', ...env },
-        ready: httpProbe(`${url}/readyz`),
+        ready: httpProbe({ url: `${url}/readyz` }),
         readyTimeoutMs: 90_000,
         stopTimeoutMs: 15_000,
       },
