@@ -89,11 +89,6 @@ export class AddressHealthMonitor {
     return this.group.get(ip)?.snapshot();
   }
 
-  /** The check spec of an address, or undefined. */
-  spec(ip: string): string | undefined {
-    return this.#specs.get(ip);
-  }
-
   /** Number of checked addresses (for logs). */
   get size(): number {
     return this.group.size;

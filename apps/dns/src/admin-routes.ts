@@ -95,10 +95,10 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
     };
   };
   const serials = () => Object.fromEntries(zones.zones.map((z) => [z.origin.toDisplay(), z.serial]));
-  const ipParam = (text: string): string => {
+  const ipParam = (text: string) => {
     const ip = parseIp(text);
     if (!ip) throw new DnsError('DNS_ERR_ZONE_SYNTAX', `${JSON.stringify(text)} is not an IP address`, { statusCode: 400 });
-    return ip.text;
+    return ip;
   };
   const nameParam = (text: string) => {
     const first = zones.zones[0];
@@ -183,13 +183,13 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
   };
 
   app.post<{ Params: { address: string } }>('/addresses/:address/drain', { schema: changeSchema }, async (req) => {
-    const entry = zones.setDrained(ipParam(req.params.address), true);
+    const entry = zones.setDrained(ipParam(req.params.address).text, true);
     app.log.warn({ address: entry.ip.text }, 'address drained');
     return { address: addressView(entry), serials: serials() };
   });
 
   app.post<{ Params: { address: string } }>('/addresses/:address/enable', { schema: changeSchema }, async (req) => {
-    const entry = zones.setDrained(ipParam(req.params.address), false);
+    const entry = zones.setDrained(ipParam(req.params.address).text, false);
     app.log.warn({ address: entry.ip.text }, 'address enabled');
     return { address: addressView(entry), serials: serials() };
   });
@@ -222,8 +222,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
     },
     async (req, reply) => {
       const { name, address, ttl, weight, check } = req.body;
-      const ip = parseIp(address);
-      if (!ip) throw new DnsError('DNS_ERR_ZONE_SYNTAX', `${JSON.stringify(address)} is not an IP address`, { statusCode: 400 });
+      const ip = ipParam(address);
       const options = parseRecordOptions([
         ...(weight === undefined ? [] : [{ text: `weight=${weight}`, quoted: false }]),
         ...(check === undefined ? [] : [{ text: `check=${check}`, quoted: false }]),
@@ -262,7 +261,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
     },
     async (req) => {
       const owner = nameParam(req.params.name);
-      const ip = ipParam(req.params.address);
+      const ip = ipParam(req.params.address).text;
       zones.removeAddressRecord(owner, ip);
       app.log.warn({ name: owner.toDisplay(), address: ip }, 'record removed');
       return { removed: { name: owner.toDisplay(), address: ip }, serials: serials() };

@@ -32,10 +32,6 @@ export class DnsStats {
   readonly latencyCounts = new Float64Array(X * (DNS_LATENCY_BUCKETS.length + 1));
   readonly latencySum = new Float64Array(X);
 
-  static queryIndex(typeIndex: number, transport: number, rcodeIndex: number): number {
-    return (typeIndex * X + transport) * R + rcodeIndex;
-  }
-
   /** Makes room for record ids and RRset ids up to the given values (called when records are built). */
   ensureCapacity(recordId: number, rrsetId: number): void {
     if (recordId >= this.addressFirst.length) this.addressFirst = grow(this.addressFirst, recordId);

@@ -83,7 +83,7 @@ export class Balancer {
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
       if (exclude !== null && exclude.has(s)) continue;
-      if (s.maxconn > 0 && s.inflight >= s.maxconn) {
+      if (s.full) {
         anyFull = true;
         continue;
       }
@@ -111,15 +111,15 @@ export class Balancer {
       if (j >= i) j++;
       const a = list[i]!;
       const b = list[j]!;
-      const aOk = !(a.maxconn > 0 && a.inflight >= a.maxconn);
-      const bOk = !(b.maxconn > 0 && b.inflight >= b.maxconn);
+      const aOk = !a.full;
+      const bOk = !b.full;
       if (aOk && bOk) return this.#lessLoaded(a, b);
       if (aOk !== bOk) return aOk ? a : b;
     }
     let anyFull = false;
     list = list.filter((s) => {
       if (exclude !== null && exclude.has(s)) return false;
-      if (s.maxconn > 0 && s.inflight >= s.maxconn) {
+      if (s.full) {
         anyFull = true;
         return false;
       }
@@ -149,12 +149,12 @@ export class Balancer {
   hashed(key: string, exclude: ReadonlySet<BackendServer> | null): Pick {
     const ring = this.#ring!;
     const owner = this.#ringIndex.get(ring.get(key))!;
-    if ((exclude === null || !exclude.has(owner)) && !(owner.maxconn > 0 && owner.inflight >= owner.maxconn)) return owner;
+    if ((exclude === null || !exclude.has(owner)) && !owner.full) return owner;
     let anyFull = false;
     for (const id of ring.getN(key, ring.size)) {
       const s = this.#ringIndex.get(id)!;
       if (exclude !== null && exclude.has(s)) continue;
-      if (s.maxconn > 0 && s.inflight >= s.maxconn) {
+      if (s.full) {
         anyFull = true;
         continue;
       }

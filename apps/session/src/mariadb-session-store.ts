@@ -15,6 +15,9 @@ export interface MariadbSessionStoreOptions {
 /** The durable tier's table (created at start when missing). */
 export const SESSION_TABLE = 'scaleout_sessions';
 
+const INSERT_SQL = `INSERT INTO ${SESSION_TABLE} (id, version, data, created_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`;
+const insertValues = (r: SessionRecord) => [r.id, r.version, JSON.stringify(r.data), r.createdAt, r.idleExpiresAt, r.absoluteExpiresAt];
+
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${SESSION_TABLE} (
   id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
   version INT UNSIGNED NOT NULL,
@@ -94,8 +97,8 @@ export class MariadbSessionStore {
   async insert(r: SessionRecord): Promise<boolean> {
     try {
       await this.#exec(
-        `INSERT INTO ${SESSION_TABLE} (id, version, data, created_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-        [r.id, r.version, JSON.stringify(r.data), r.createdAt, r.idleExpiresAt, r.absoluteExpiresAt],
+        INSERT_SQL,
+        insertValues(r),
       );
       return true;
     } catch (err) {
@@ -142,8 +145,8 @@ export class MariadbSessionStore {
         return rows.length === 0 ? 'not_found' : 'conflict';
       }
       await conn.query(
-        { sql: `INSERT INTO ${SESSION_TABLE} (id, version, data, created_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`, timeout: this.#timeout },
-        [next.id, next.version, JSON.stringify(next.data), next.createdAt, next.idleExpiresAt, next.absoluteExpiresAt],
+        { sql: INSERT_SQL, timeout: this.#timeout },
+        insertValues(next),
       );
       await conn.query({ sql: 'COMMIT', timeout: this.#timeout });
       return 'ok';

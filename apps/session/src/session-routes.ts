@@ -84,7 +84,7 @@ function resultOf(err: unknown): SessionResult {
 
 /** The session API under `/v1/sessions` (see the README for the contract). */
 const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { store, metrics }) => {
-  async function run(op: SessionOp, fn: () => Promise<StoredSession | void>): Promise<StoredSession | void> {
+  async function run<T>(op: SessionOp, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
       const r = await fn();
@@ -120,7 +120,7 @@ const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { st
       },
     },
     async (request, reply) => {
-      const r = (await run('create', () => store.create(request.body.data ?? {}))) as StoredSession;
+      const r = await run('create', () => store.create(request.body.data ?? {}));
       reply.header('location', `/v1/sessions/${r.record.id}`);
       return send(reply, r, 201);
     },
@@ -128,7 +128,7 @@ const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { st
 
   app.get<IdRoute>('/v1/sessions/:id', { schema: { params: idParams, response: { 200: sessionSchema, ...errors } } }, async (request, reply) => {
     checkId('get', request.params.id);
-    return send(reply, (await run('get', () => store.get(request.params.id))) as StoredSession);
+    return send(reply, await run('get', () => store.get(request.params.id)));
   });
 
   app.put<IdRoute & { Body: { data: Record<string, unknown> } }>(
@@ -153,7 +153,7 @@ const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { st
         metrics.observe('replace', 'bad_request', 0);
         throw new SessionError('SESSION_ERR_BAD_REQUEST', 400, 'If-Match must be a version number, "<version>" or *');
       }
-      return send(reply, (await run('replace', () => store.replace(id, ifMatch, request.body.data))) as StoredSession);
+      return send(reply, await run('replace', () => store.replace(id, ifMatch, request.body.data)));
     },
   );
 
@@ -166,12 +166,12 @@ const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { st
 
   app.post<IdRoute>('/v1/sessions/:id/touch', { schema: { params: idParams, response: { 200: sessionSchema, ...errors } } }, async (request, reply) => {
     checkId('touch', request.params.id);
-    return send(reply, (await run('touch', () => store.touch(request.params.id))) as StoredSession);
+    return send(reply, await run('touch', () => store.touch(request.params.id)));
   });
 
   app.post<IdRoute>('/v1/sessions/:id/rotate', { schema: { params: idParams, response: { 200: sessionSchema, ...errors } } }, async (request, reply) => {
     checkId('rotate', request.params.id);
-    const r = (await run('rotate', () => store.rotate(request.params.id))) as StoredSession;
+    const r = await run('rotate', () => store.rotate(request.params.id));
     reply.header('location', `/v1/sessions/${r.record.id}`);
     return send(reply, r);
   });
