@@ -500,7 +500,11 @@ export class ClientSession {
       const cls = classifyQuery(p.toString('utf8', 1));
       if (cls.minGtid !== undefined) return false;
       const choice = this.#pickSync(cls);
-      if (!choice) return false;
+      if (!choice) {
+        // the general path, with the classification already made
+        this.#slow(this.#statement(msg, cls, ResponseKind.Query));
+        return true;
+      }
       this.#relayThen(choice, msg.raw, ResponseKind.Query, started, (outcome) => {
         if (outcome.type === 'done') {
           this.#after(choice.conn, cls, msg, outcome);
