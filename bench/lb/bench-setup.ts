@@ -1,16 +1,8 @@
 // Shared set-up of the LB benchmarks: free loopback ports, waiting for a listener, the LB's environment.
 import net from 'node:net';
+import { freePort } from '@scaleout/infra';
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
+export { freePort };
 
 export async function waitPort(port: number, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;

@@ -7,12 +7,13 @@
 // Prints a table and the service/anchor ratios and writes JSON to bench/results/session-<timestamp>.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import memjs from 'memjs';
 import type { LoadResult, LoadSpec } from './load.js';
+import { freePort } from '@scaleout/infra';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
@@ -54,17 +55,6 @@ const pinning = have('taskset');
 /** Command line pinned to `core` with taskset (when available). */
 function pinned(core: number, cmd: string, args: string[]): [string, string[]] {
   return pinning ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
 }
 
 async function waitTcp(port: number, timeoutMs = 10_000): Promise<void> {
