@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { bearerChecker, ScaleoutError } from '@scaleout/service';
+import { bearerChecker, errorBodySchema, ScaleoutError } from '@scaleout/service';
 import type { AddressHealthMonitor } from './address-health.js';
 import { DnsError, NotFoundError, UnauthorizedError, ZoneSyntaxError } from './errors.js';
 import { parseIp } from './ip-address.js';
@@ -16,11 +16,7 @@ export interface AdminRoutesOptions {
   defaultTtl: number;
 }
 
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
-  required: ['code', 'message'],
-} as const;
+const errorSchema = errorBodySchema;
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema };
 
 const recordSchema = {

@@ -1,4 +1,4 @@
-import { bearerChecker } from '@scaleout/service';
+import { bearerChecker, errorBodySchema } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { LoadBalancer } from './app.js';
 import { LbError, type LbErrorCode } from './errors.js';
@@ -54,11 +54,7 @@ const poolSchema = {
   required: ['name', 'servers'],
 } as const;
 
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
-  required: ['code', 'message'],
-} as const;
+const errorSchema = errorBodySchema;
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema };
 const poolParams = { type: 'object', properties: { pool: { type: 'string' } }, required: ['pool'] } as const;

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRegistry, Gauge, metricsPlugin } from '@scaleout/metrics';
-import { bearerChecker, fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
+import { bearerChecker, errorBodySchema, fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
 import { dashboardPage } from './dashboard-page.js';
 import { tailFile } from './tail-file.js';
 import type { Supervisor } from './supervisor.js';
@@ -34,11 +34,7 @@ const statusSchema = {
   required: ['name', 'service', 'address', 'pid', 'state', 'healthy'],
 } as const;
 
-const errorSchema = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' } },
-  required: ['code', 'message'],
-} as const;
+const errorSchema = errorBodySchema;
 
 const ACTIONS = ['kill', 'pause', 'resume', 'restart', 'stop'] as const;
 type Action = (typeof ACTIONS)[number];

@@ -22,3 +22,4 @@ export { buildAdminApp, startAdminServer, type AdminServer, type AdminServerOpti
 export { runService, type Closer, type RunServiceOptions, type ServiceHandle } from './run-service.js';
 export { fastifyLogging } from './fastify-logging.js';
 export { adminTokenSpec, bearerChecker, DEV_ADMIN_TOKEN } from './bearer-token.js';
+export { errorBodySchema } from './error-body-schema.js';
