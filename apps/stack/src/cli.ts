@@ -7,7 +7,10 @@ import { runStack } from './run-stack.js';
 import { StackClient } from './stack-client.js';
 import { StackError } from './stack-error.js';
 import { stackPaths } from './stack-paths.js';
-import { controlHost, CONTROL_PORT, PROXY_ADMIN_PORT, stackAddress } from './stack-spec.js';
+import { loadCommand } from '@scaleout/load';
+import { formatFigures } from './observatory/format-figures.js';
+import { callFirstAdmin } from './observatory/peer-admin.js';
+import { controlHost, CONTROL_PORT, DNS_PORT, PROXY_ADMIN_PORT, stackAddress } from './stack-spec.js';
 import { processAlive, readStackState, reapOrphans, removeStackState } from './stack-state.js';
 import { tailFile } from './tail-file.js';
 
@@ -17,7 +20,9 @@ usage: scaleout <command> [options]
 
   up [--detach] [--web N] [--no-prometheus]   start the stack (foreground: Ctrl-C stops it)
   down                                        stop a running stack
-  status [--json]                             every instance: address, pid, state, health
+  status [--json] [--watch]                   every instance: address, pid, state, health (--watch: live figures)
+  load get URL|shop [--rate R/s|--ramp A..B/s over T|--connections N] [--duration T] [--json FILE]
+                                              load through the stack (shop: journeys via its DNS and LBs)
   scale <service>=N                           e.g. scale web=4
   kill|pause|resume|restart|stop <instance>   fault injection and control (kill = SIGKILL, no restart)
   logs <instance> [-n N] [-f]                 an instance's log (stdout and stderr)
@@ -170,7 +175,9 @@ async function down(): Promise<number> {
 
 async function status(args: string[]): Promise<number> {
   const json = flag(args, '--json');
+  const watch = flag(args, '--watch') || flag(args, '-w');
   const c = client();
+  if (watch) return statusWatch(c);
   if (!(await c.reachable())) {
     if (json) console.log('[]');
     console.error('no stack is running (start one with: npm start)');
@@ -179,6 +186,35 @@ async function status(args: string[]): Promise<number> {
   const rows = await c.instances();
   console.log(json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
   return 0;
+}
+
+/** `status --watch`: the live figures once a second until Ctrl-C (a compact table for a terminal). */
+async function statusWatch(c: StackClient): Promise<number> {
+  if (!(await c.reachable())) {
+    console.error('no stack is running (start one with: npm start)');
+    return 3;
+  }
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  const tty = process.stdout.isTTY;
+  while (!stop) {
+    try {
+      const text = formatFigures(await c.figures());
+      process.stdout.write(tty ? `\x1b[H\x1b[2J${text}\n\n(Ctrl-C to stop)\n` : `${text}\n\n`);
+    } catch (err) {
+      process.stdout.write(`${(err as Error).message}\n`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return 0;
+}
+
+/** `scaleout load …`: a shop run defaults to this stack's DNS (its address plan), a get URL is given. */
+async function load(args: string[]): Promise<number> {
+  const net = readStackState(paths.stateFile)?.net ?? process.env.SCALEOUT_NET ?? '127.0';
+  const withDefaults = [...args];
+  if (args[0] === 'shop' && !args.includes('--dns') && !args.includes('--base')) withDefaults.push('--dns', `${controlHost(net)}:${DNS_PORT}`);
+  return loadCommand(withDefaults);
 }
 
 async function scale(args: string[]): Promise<number> {
@@ -224,28 +260,10 @@ async function logs(args: string[]): Promise<number> {
 }
 
 /** Calls the admin API of the first db-proxy that answers (both agree on the writer). */
-async function proxyAdmin(path: string, body: unknown): Promise<unknown> {
+function proxyAdmin(path: string, body: unknown): Promise<unknown> {
   const net = readStackState(paths.stateFile)?.net ?? process.env.SCALEOUT_NET ?? '127.0';
-  let last: unknown;
-  for (const n of [1, 2]) {
-    const url = `http://${stackAddress(net, 5, n)}:${PROXY_ADMIN_PORT}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(120_000),
-      });
-    } catch (err) {
-      last = err;
-      continue;
-    }
-    const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-    if (!res.ok) throw new StackError(json.code ?? 'STACK_ERR_REQUEST', json.message ?? `HTTP ${res.status} from ${url}`, res.status);
-    return json;
-  }
-  throw new StackError('STACK_ERR_NOT_RUNNING', `no db-proxy admin API answers (${(last as Error)?.message ?? 'unreachable'})`, 503);
+  const urls = [1, 2].map((n) => `http://${stackAddress(net, 5, n)}:${PROXY_ADMIN_PORT}`);
+  return callFirstAdmin(urls, token, { method: 'POST', path, body, timeoutMs: 120_000 });
 }
 
 async function switchover(args: string[]): Promise<number> {
@@ -276,6 +294,8 @@ export async function main(argv: string[]): Promise<number> {
       return status(args);
     case 'scale':
       return scale(args);
+    case 'load':
+      return load(args);
     case 'kill':
     case 'pause':
     case 'resume':

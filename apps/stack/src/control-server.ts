@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRegistry, Gauge, metricsPlugin } from '@scaleout/metrics';
-import { bearerChecker, errorBodySchema, fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
-import { dashboardPage } from './dashboard-page.js';
+import { errorBodySchema, fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
+import { mapPage } from './observatory/map-page.js';
+import { observatoryRoutes, type ObservatoryRoutesOptions } from './observatory/observatory-routes.js';
+import type { AdminAuth } from './observatory/admin-auth.js';
 import { tailFile } from './tail-file.js';
 import type { Supervisor } from './supervisor.js';
 import type { ServiceName } from './stack-spec.js';
@@ -10,8 +12,10 @@ import { StackError } from './stack-error.js';
 export interface ControlServerOptions {
   supervisor: Supervisor;
   logger: Logger;
-  adminToken: string;
+  auth: AdminAuth;
   readiness: Readiness;
+  /** The live map's figures, load runs and admin URLs. */
+  observatory: Omit<ObservatoryRoutesOptions, 'supervisor' | 'auth'>;
   info: Record<string, unknown>;
   /** Called by POST /api/down after the reply is sent. */
   onDown(): void;
@@ -85,14 +89,14 @@ export function buildControlServer(o: ControlServerOptions): FastifyInstance {
     return reply.code(500).send({ code: 'STACK_ERR_INTERNAL', message: 'internal error' });
   });
 
-  const authorized = bearerChecker(o.adminToken);
-  const requireToken = async (request: { headers: { authorization?: string } }) => {
-    if (!authorized(request.headers.authorization)) {
-      throw new StackError('STACK_ERR_UNAUTHORIZED', 'missing or wrong bearer token (SCALEOUT_ADMIN_TOKEN)', 401);
-    }
-  };
+  // A page of another site (or a rebinding DNS name) gets nothing from the control server without the token.
+  app.addHook('onRequest', async (request) => {
+    if (request.url !== '/healthz' && request.url !== '/readyz' && request.url !== '/metrics') o.auth.checkOrigin(request);
+  });
+  const requireToken = async (request: { headers: Record<string, string | string[] | undefined>; method: string }) => o.auth.require(request);
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboardPage('scaleout stack')));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(mapPage('scaleout stack')));
+  app.register(observatoryRoutes, { ...o.observatory, supervisor: o.supervisor, auth: o.auth });
 
   app.get('/api/stack', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => o.info);
 

@@ -4,7 +4,20 @@ import { createLogger, Readiness, type Logger } from '@scaleout/service';
 import { buildControlServer } from './control-server.js';
 import { formatStatus } from './format-status.js';
 import { writePrometheusConfig } from './prometheus-config.js';
-import { describeStack, controlHost, CONTROL_PORT, type ServiceName, type StackOptions } from './stack-spec.js';
+import { AdminAuth } from './observatory/admin-auth.js';
+import { LoadControl } from './observatory/load-control.js';
+import { Observatory } from './observatory/observatory.js';
+import {
+  describeStack,
+  controlHost,
+  CONTROL_PORT,
+  DNS_PORT,
+  LB_HTTP_PORT,
+  PROMETHEUS_PORT,
+  STACK_ZONE,
+  type ServiceName,
+  type StackOptions,
+} from './stack-spec.js';
 import { stackPaths, repoRoot } from './stack-paths.js';
 import { loadOrCreateSecrets } from './stack-secrets.js';
 import { readStackState, reapOrphans, removeStackState, writeStackState, processAlive } from './stack-state.js';
@@ -94,6 +107,21 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     }
   };
 
+  const specs = () => supervisor.specs();
+  const observatory = new Observatory({
+    status: () => supervisor.status(),
+    targets: () => specs().filter((i) => i.metrics && i.service !== 'prometheus').map((i) => ({ name: i.name, url: `http://${i.metrics!.target}${i.metrics!.path}` })),
+    prometheusUrl: () => (supervisor.get('prometheus')?.state === 'running' ? `http://${host}:${PROMETHEUS_PORT}` : null),
+    logger: logger.child({ component: 'observatory' }),
+  });
+  const load = new LoadControl({
+    dnsHost: host,
+    dnsPort: DNS_PORT,
+    zoneName: STACK_ZONE,
+    lbHosts: () => specs().filter((i) => i.service === 'lb').map((i) => i.host),
+    httpPort: LB_HTTP_PORT,
+  });
+
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let downing: Promise<void> | undefined;
@@ -101,6 +129,8 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     downing ??= (async () => {
       print('stopping the stack…');
       readiness.setDraining();
+      await load.close();
+      observatory.stop();
       await supervisor.down();
       await control.close();
       removeStackState(paths.stateFile);
@@ -114,8 +144,14 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
   const control = buildControlServer({
     supervisor,
     logger,
-    adminToken,
+    auth: new AdminAuth(adminToken),
     readiness,
+    observatory: {
+      observatory,
+      load,
+      lbAdminUrls: () => specs().filter((i) => i.service === 'lb' && i.adminUrl).map((i) => ({ name: i.name, url: i.adminUrl! })),
+      proxyAdminUrls: () => specs().filter((i) => i.service === 'db-proxy' && i.adminUrl).map((i) => i.adminUrl!),
+    },
     info: { net, home: paths.home, pid: process.pid, control: controlUrl, startedAt: state.startedAt },
     onDown: () => void down(),
     onScaled: () => void refreshPrometheus().then(saveState),
@@ -126,6 +162,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     throw new StackError('STACK_ERR_CONTROL_PORT', `cannot listen on ${host}:${CONTROL_PORT} for the stack control server: ${(err as Error).message}`, 500);
   }
   saveState();
+  observatory.start();
 
   supervisor.on('state', (s) => {
     saveState();

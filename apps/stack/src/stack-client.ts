@@ -1,5 +1,6 @@
 import { StackError } from './stack-error.js';
 import type { InstanceStatus } from './instance-status.js';
+import type { StackFigures } from './observatory/stack-figures.js';
 
 /** HTTP client of the control server, used by the CLI. */
 export class StackClient {
@@ -36,6 +37,10 @@ export class StackClient {
 
   scale(service: string, count: number): Promise<InstanceStatus[]> {
     return this.#call('POST', '/api/scale', { service, count });
+  }
+
+  figures(): Promise<StackFigures> {
+    return this.#call('GET', '/api/metrics');
   }
 
   down(): Promise<unknown> {

@@ -78,6 +78,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return [...this.#managed.values()].map((m) => this.#statusOf(m));
   }
 
+  /** The spec of every managed instance (addresses, metrics targets, admin URLs). */
+  specs(): InstanceSpec[] {
+    return [...this.#managed.values()].map((m) => m.spec);
+  }
+
   get(name: string): InstanceStatus | undefined {
     const m = this.#managed.get(name);
     return m && this.#statusOf(m);
