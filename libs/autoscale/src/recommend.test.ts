@@ -225,7 +225,11 @@ describe('recommend: behaviour (stabilisation, policies, bounds)', () => {
     const s = sampleOf('cpu', [50, 50, 50, 50, { warming: 0 }, 'unready']);
     const blocked = recommend(parseAutoscaleConfig(base), s);
     assert.equal(blocked.desired, 6);
-    assert.deepEqual(blocked.why.blocked, { reason: 'warming', warming: 2, from: 2, to: 6 });
+    assert.deepEqual(blocked.why.blocked, { reason: 'warming', warming: 1, from: 2, to: 6 });
+    assert.match(blocked.why.summary, /scale-in blocked: 1 replica\(s\) warming/);
+    // A replica that is not ready at all does not block scale-in.
+    const stuck = recommend(parseAutoscaleConfig(base), sampleOf('cpu', [50, 50, 50, 50, 'unready', 'unready']));
+    assert.equal(stuck.desired, 2);
     const hpa = recommend(parseAutoscaleConfig({ ...base, blockScaleInWhileWarming: false }), s);
     assert.equal(hpa.desired, 2);
   });

@@ -203,7 +203,10 @@ export function recommend(
   }
 
   if (desired < current && config.blockScaleInWhileWarming) {
-    const warming = sample.replicas.filter((r) => !r.draining && !isWarm(r.readySinceMs, nowMs, config.warmupSeconds)).length;
+    // Ready but inside the warm-up (a replica that never gets ready must not block scale-in forever).
+    const warming = sample.replicas.filter(
+      (r) => !r.draining && r.readySinceMs !== null && !isWarm(r.readySinceMs, nowMs, config.warmupSeconds),
+    ).length;
     if (warming > 0) {
       why.blocked = { reason: 'warming', warming, from: desired, to: current };
       desired = current;
