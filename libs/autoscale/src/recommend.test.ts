@@ -257,6 +257,10 @@ describe('recommend: behaviour (stabilisation, policies, bounds)', () => {
     const c = parseAutoscaleConfig({});
     assert.throws(() => recommend(c, { nowMs: Number.NaN, currentReplicas: 1, replicas: [] }), (e: unknown) => e instanceof AutoscaleSampleError && e.code === 'AUTOSCALE_ERR_SAMPLE');
     assert.throws(() => recommend(c, { nowMs: 0, currentReplicas: 1.5, replicas: [] }), /currentReplicas = 1.5/);
+    const bad = [{ id: 'w1', readySinceMs: 'soon', metrics: {} }] as unknown as [];
+    assert.throws(() => recommend(c, { nowMs: 0, currentReplicas: 1, replicas: bad }), /replicas\[0\]\.readySinceMs = soon/);
+    const noMetrics = [{ id: 'w1', readySinceMs: 0 }] as unknown as [];
+    assert.throws(() => recommend(c, { nowMs: 0, currentReplicas: 1, replicas: noMetrics }), /replicas\[0\]\.metrics is not an object/);
   });
 });
 

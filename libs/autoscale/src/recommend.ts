@@ -30,6 +30,14 @@ function checkSample(sample: AutoscaleSample): void {
     throw new AutoscaleSampleError(`currentReplicas = ${String(sample.currentReplicas)}; an integer ≥ 0`);
   }
   if (!Array.isArray(sample.replicas)) throw new AutoscaleSampleError('replicas is not an array');
+  sample.replicas.forEach((r: unknown, i) => {
+    const rep = r as { readySinceMs?: unknown; metrics?: unknown } | null;
+    if (typeof rep !== 'object' || rep === null) throw new AutoscaleSampleError(`replicas[${i}] is not an object`);
+    if (rep.readySinceMs !== null && !Number.isFinite(rep.readySinceMs)) {
+      throw new AutoscaleSampleError(`replicas[${i}].readySinceMs = ${String(rep.readySinceMs)}; a number of ms or null`);
+    }
+    if (typeof rep.metrics !== 'object' || rep.metrics === null) throw new AutoscaleSampleError(`replicas[${i}].metrics is not an object`);
+  });
 }
 
 /** The value the predictive step tracks: total load over every replica reporting it (per-replica), or the value. */
