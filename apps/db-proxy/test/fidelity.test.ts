@@ -222,6 +222,9 @@ test('KILL <id> closes that client session (idle or running); unknown ids and ot
   await proxied.query('SELECT 1');
   // forms that would act on backend threads are refused
   assert.equal((await err(proxied, 'KILL USER app'))?.errno, 1235);
+  const prepared = await proxied.execute('KILL ?', [4242]).then(() => undefined, (e: { errno?: number }) => e.errno);
+  assert.equal(prepared, 1235, 'a prepared KILL is refused');
+  await proxied.query('SELECT 1');
 });
 
 test('KILL QUERY reaches the statement after the session moved to another writer (switchover)', async () => {

@@ -7,6 +7,7 @@ import {
   ResponseKind,
   type BackendConnection,
   type BackendProfile,
+  type InternalResult,
   type RelayOutcome,
   type RelaySink,
 } from '../backend/backend-connection.js';
@@ -510,13 +511,8 @@ export class ClientSession {
 
   /** Runs `payload` (a CONNECTION_ID() query or execute) on `conn` for the proxy and sends the result with the session's id. */
   async #ownIdResult(conn: BackendConnection, payload: Buffer, binary: boolean): Promise<void> {
-    let r;
-    try {
-      r = await conn.command(payload, ResponseKind.Query);
-    } catch (err) {
-      this.#fail(this.#dropConn(conn) ?? new BackendLostError(conn.server, (err as Error).message), 1);
-      return;
-    }
+    const r = await this.#internal(conn, payload, ResponseKind.Query);
+    if (!r) return;
     this.#lastConn = conn;
     this.#socket.write(r.err ? r.raw : withConnectionId(r.raw, this.id, conn.deprecateEof, binary));
   }
@@ -974,18 +970,18 @@ export class ClientSession {
     const payload = Buffer.from(msg.payload);
     const sql = payload.toString('utf8', 1);
     const cls = payload.length > HUGE_STATEMENT ? WRITE_CLS : classifyQuery(sql);
+    if (cls.proxy !== undefined && cls.proxy.kind !== 'connection_id') {
+      // a prepared KILL would reach a server with a proxy id (or a backend-thread form): refused
+      this.#sendErr(ErrCode.ER_NOT_SUPPORTED_YET, '42000', "This version of MariaDB doesn't yet support 'KILL as a prepared statement through db-proxy'", 1);
+      return;
+    }
     // prepare where the session already is: no new connection just for metadata
     this.#reap();
     let conn = this.#pinConn ?? this.#trxConn() ?? (this.#lastConn?.alive ? this.#lastConn : undefined);
     if (conn) await this.#sync(conn);
     else conn = (await this.#pick(cls)).conn;
-    let r;
-    try {
-      r = await conn.command(payload, ResponseKind.Prepare);
-    } catch (err) {
-      this.#fail(this.#dropConn(conn) ?? new BackendLostError(conn.server, (err as Error).message), 1);
-      return;
-    }
+    const r = await this.#internal(conn, payload, ResponseKind.Prepare);
+    if (!r) return;
     if (r.err || !r.prepare) {
       this.#ctx.metrics.errors.inc({ type: 'server_error' });
       this.#socket.write(r.raw);
@@ -1010,6 +1006,16 @@ export class ClientSession {
     });
     this.#lastStmtId = id;
     this.#lastConn = conn;
+  }
+
+  /** A client command the proxy runs itself on `conn`; undefined when the connection failed (error sent). */
+  async #internal(conn: BackendConnection, payload: Buffer, kind: ResponseKind): Promise<InternalResult | undefined> {
+    try {
+      return await conn.command(payload, kind);
+    } catch (err) {
+      this.#fail(this.#dropConn(conn) ?? new BackendLostError(conn.server, (err as Error).message), 1);
+      return undefined;
+    }
   }
 
   #stmt(payload: Buffer, what: string): PreparedStatement | undefined {
