@@ -220,6 +220,8 @@ test('KILL <id> closes that client session (idle or running); unknown ids and ot
   const other = await open('proxy1', 'other');
   assert.deepEqual(await err(other, `KILL ${proxied.threadId}`), { errno: 1095, message: `You are not owner of thread ${proxied.threadId}` });
   await proxied.query('SELECT 1');
+  assert.ok((await s.metric('scaleout_db_proxy_kills_total', { scope: 'connection', result: 'denied' })) >= 1);
+  assert.ok((await s.metric('scaleout_db_proxy_kills_total', { scope: 'query', result: 'unknown' })) >= 1);
   // forms that would act on backend threads are refused
   assert.equal((await err(proxied, 'KILL USER app'))?.errno, 1235);
   const prepared = await proxied.execute('KILL ?', [4242]).then(() => undefined, (e: { errno?: number }) => e.errno);

@@ -153,10 +153,10 @@ export class ClientSession {
     }
     if (this.#phase === Phase.Closed) return 'ok';
     this.#broken ??= new SessionLostError('the connection was killed');
-    // the running statement is killed with its backend thread; then the client connection is closed
-    // without an error packet, as MariaDB does
-    if (running) await this.#killOnBackend(conn, false);
+    // the client connection is closed without an error packet, as MariaDB does; then the running
+    // statement is killed with its backend thread (closing the socket alone would not stop it)
     this.close();
+    if (running) await this.#killOnBackend(conn, false);
     return 'ok';
   }
 
@@ -488,12 +488,15 @@ export class ClientSession {
   /** `KILL [QUERY] <id>`: ids are the proxy's (this proxy's sessions, or the peer's through its admin API). */
   async #kill(id: number, query: boolean): Promise<void> {
     let r: KillResult;
+    const scope = query ? 'query' : 'connection';
     try {
       r = await this.#ctx.kill(id, query, this.#user);
     } catch (err) {
+      this.#ctx.metrics.kills.inc({ scope, result: 'peer_error' });
       this.#fail(err, 1);
       return;
     }
+    this.#ctx.metrics.kills.inc({ scope, result: r });
     if (r === 'unknown') this.#sendErr(ErrCode.ER_NO_SUCH_THREAD, 'HY000', `Unknown thread id: ${id}`, 1);
     else if (r === 'denied') this.#sendErr(ErrCode.ER_KILL_DENIED_ERROR, 'HY000', `You are not owner of thread ${id}`, 1);
     else if (id === this.id && !query) this.#sendErr(ErrCode.ER_CONNECTION_KILLED, '70100', 'Connection was killed', 1);
