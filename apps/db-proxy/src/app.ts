@@ -15,7 +15,7 @@ export interface RunningDbProxy {
 }
 
 /** Builds the proxy from a configuration (what server.ts and the tests use). */
-export function buildDbProxy(config: DbProxyConfig, logger: Logger): DbProxy {
+export function buildDbProxy(config: DbProxyConfig & { adminToken?: string }, logger: Logger): DbProxy {
   let tls;
   if (config.tlsCert || config.tlsKey) {
     if (!config.tlsCert || !config.tlsKey) throw new Error('DBPROXY_TLS_CERT and DBPROXY_TLS_KEY must be set together');

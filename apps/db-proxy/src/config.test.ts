@@ -38,6 +38,11 @@ test('bad values name the variable', () => {
   assert.throws(() => loadDbProxyConfig({ DBPROXY_BACKENDS: 'a=h:1,a=h:2' }), /unique/);
   assert.throws(() => loadDbProxyConfig({ DBPROXY_USERS: 'nopassword' }), /DBPROXY_USERS/);
   assert.throws(() => loadDbProxyConfig({ DBPROXY_CAUSAL_READS: 'sometimes' }), /DBPROXY_CAUSAL_READS/);
+  assert.equal(loadDbProxyConfig({}).idBlock, 0);
+  assert.deepEqual(loadDbProxyConfig({}).peers, []);
+  assert.deepEqual(loadDbProxyConfig({ DBPROXY_ID_BLOCK: '2', DBPROXY_PEERS: '1=http://127.0.5.1:6080' }).peers, ['1=http://127.0.5.1:6080']);
+  assert.throws(() => loadDbProxyConfig({ DBPROXY_ID_BLOCK: '256' }), /DBPROXY_ID_BLOCK/);
+  assert.throws(() => loadDbProxyConfig({ DBPROXY_PEERS: 'proxy2=127.0.5.2:6080' }), /DBPROXY_PEERS/);
   assert.deepEqual(loadDbProxyConfig({ DBPROXY_BACKENDS: 'a=10.0.0.1:3306, b=[::1]:3307' }).backends, [
     { name: 'a', host: '10.0.0.1', port: 3306 },
     { name: 'b', host: '::1', port: 3307 },

@@ -84,6 +84,8 @@ export const configSpec = {
   tlsCert: env.optionalString(),
   tlsKey: env.optionalString(),
   serverVersion: env.optionalString(),
+  idBlock: env.int({ default: 0, min: 0, max: 255 }),
+  peers: env.list({ default: [], itemPattern: /^\d{1,3}=https?:\/\/\S+$/ }),
 };
 
 export type DbProxyConfig = ConfigOf<typeof configSpec>;

@@ -3,13 +3,16 @@ import type { SecureContext } from 'node:tls';
 import { ReplicationController, type ControlAction, type SwitchoverResult } from '@scaleout/replication';
 import { Readiness, type Logger } from '@scaleout/service';
 import { createRegistry, type Registry } from '@scaleout/metrics';
+import { profileOf, type ServerOffer } from './backend/backend-connection.js';
 import { BackendPool } from './backend/backend-pool.js';
-import { ErrCode } from './protocol/constants.js';
+import { probeGreeting } from './backend/greeting-probe.js';
+import { PeerUnreachableError } from './errors.js';
+import { Cap, ErrCode, RELAYABLE_MARIADB_CAPABILITIES } from './protocol/constants.js';
 import { errPayload, framePackets } from './protocol/packets.js';
 import { ProxyMetrics } from './proxy-metrics.js';
 import { Cluster, type CausalMode } from './routing/cluster.js';
 import { ClientSession } from './session/client-session.js';
-import type { ProxyContext } from './session/proxy-context.js';
+import type { KillResult, ProxyContext } from './session/proxy-context.js';
 import { parseUsers, UserStore } from './session/user-store.js';
 
 export interface DbProxyOptions {
@@ -47,6 +50,21 @@ export interface DbProxyOptions {
   handshakeTimeout: number;
   switchoverDrain: number;
   serverVersion?: string;
+  /** Connection ids are `idBlock × 2^24 + n`: each proxy of a pair has its own block. */
+  idBlock: number;
+  /** `block=adminBaseUrl` of the peer proxies (KILL of their connection ids is forwarded there). */
+  peers: string[];
+  /** Bearer token for the peers' admin API (the same SCALEOUT_ADMIN_TOKEN on every proxy). */
+  adminToken?: string;
+}
+
+/** Ids per proxy block: 2^24 - 1 (0 is never used). */
+const ID_SPAN = 1 << 24;
+/** Profile of the proxy's own KILL connections (plain protocol, utf8mb4). */
+const CONTROL_PROFILE = profileOf(0, 45);
+
+export function idBlockOf(id: number): number {
+  return Math.floor(id / ID_SPAN);
 }
 
 export interface DbProxyDeps {
@@ -70,6 +88,9 @@ export class DbProxy {
   readonly cluster: Cluster;
   readonly pool: BackendPool;
   readonly sessions = new Set<ClientSession>();
+  readonly #byId = new Map<number, ClientSession>();
+  readonly #offers = new Map<string, ServerOffer>();
+  readonly #peers = new Map<number, string>();
   readonly #server: Server;
   readonly #ctx: ProxyContext;
   #nextId = 1;
@@ -111,7 +132,12 @@ export class DbProxy {
       idleTimeoutMs: options.poolIdleTimeout,
       acquireTimeoutMs: options.backendAcquireTimeout,
       onConnect: (server, ok) => this.metrics.backendConnects.inc({ server, result: ok ? 'ok' : 'error' }),
+      onGreeting: (server, offer) => this.#offers.set(server, offer),
     });
+    for (const p of options.peers) {
+      const i = p.indexOf('=');
+      this.#peers.set(Number(p.slice(0, i)), p.slice(i + 1).replace(/\/+$/, ''));
+    }
     this.metrics.registerCollectors(this.registry, this.pool, this.cluster);
     this.#ctx = {
       pool: this.pool,
@@ -126,7 +152,10 @@ export class DbProxy {
       historyMax: options.sessionHistory,
       handshakeTimeoutMs: options.handshakeTimeout,
       serverVersion: () => this.#serverVersion(),
-      nextConnectionId: () => this.#nextId++,
+      nextConnectionId: () => this.#allocateId(),
+      extCapabilities: () => this.extCapabilities(),
+      kill: (id, query, user) => this.kill(id, query, user),
+      killBackend: (server, backendId, query) => this.#killBackend(server, backendId, query),
     };
     this.controller.on('writer', (w) => this.#onWriter(w));
     this.controller.on('round', (views) => {
@@ -151,6 +180,15 @@ export class DbProxy {
   /** Starts monitoring (first round done) and listening. */
   async start(): Promise<{ host: string; port: number }> {
     await this.controller.start();
+    // the first greeting must already offer what the backends offer
+    await Promise.all(
+      this.options.backends.map((b) =>
+        probeGreeting(b, this.options.backendConnectTimeout).then(
+          (offer) => this.#offers.set(b.name, offer),
+          (err: unknown) => this.logger.warn({ backend: b.name, err }, 'cannot read the greeting of a backend'),
+        ),
+      ),
+    );
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen({ host: this.options.host, port: this.options.port, backlog: 1024 }, () => {
@@ -189,6 +227,73 @@ export class DbProxy {
     }
   }
 
+  /**
+   * MariaDB extended capabilities the proxy offers: the intersection of what every backend whose greeting
+   * is known offers (a MySQL server, with CLIENT_MYSQL set, offers none), limited to what can be relayed.
+   */
+  extCapabilities(): number {
+    let ext = RELAYABLE_MARIADB_CAPABILITIES;
+    let known = 0;
+    for (const b of this.options.backends) {
+      const o = this.#offers.get(b.name);
+      if (!o) continue;
+      known++;
+      ext &= o.capabilities & Cap.LONG_PASSWORD ? 0 : o.extCapabilities;
+    }
+    return known > 0 ? ext >>> 0 : 0;
+  }
+
+  /** `KILL [QUERY] <id>` on behalf of a client of `user` (also what the admin API runs for a peer). */
+  async kill(id: number, query: boolean, user: string): Promise<KillResult> {
+    const local = this.#byId.get(id);
+    if (local) return local.kill(query, user);
+    const block = idBlockOf(id);
+    const peer = block === this.options.idBlock ? undefined : this.#peers.get(block);
+    if (!peer) return 'unknown';
+    let res: Response;
+    try {
+      res = await fetch(`${peer}/api/sessions/${id}/kill`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.options.adminToken ?? ''}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query, user }),
+        signal: AbortSignal.timeout(2000),
+      });
+    } catch (err) {
+      throw new PeerUnreachableError(id, peer, (err as Error).message);
+    }
+    if (!res.ok) throw new PeerUnreachableError(id, peer, `HTTP ${res.status}`);
+    const body = (await res.json()) as { result?: string };
+    if (body.result === 'ok' || body.result === 'unknown' || body.result === 'denied') return body.result;
+    throw new PeerUnreachableError(id, peer, 'unexpected answer');
+  }
+
+  /** `KILL` of one of this proxy's own sessions (the admin API's answer to a peer). */
+  killLocal(id: number, query: boolean, user: string): Promise<KillResult> {
+    return this.#byId.get(id)?.kill(query, user) ?? Promise.resolve('unknown');
+  }
+
+  async #killBackend(server: string, backendId: number, query: boolean): Promise<void> {
+    const c = await this.pool.acquire(server, CONTROL_PROFILE);
+    let ok = false;
+    try {
+      await c.query(`KILL ${query ? 'QUERY' : 'CONNECTION'} ${backendId}`);
+      ok = true;
+    } finally {
+      this.pool.release(c, ok);
+    }
+  }
+
+  /** The next id of this proxy's block that no open session uses. */
+  #allocateId(): number {
+    const base = this.options.idBlock * ID_SPAN;
+    for (;;) {
+      const n = this.#nextId;
+      this.#nextId = n >= ID_SPAN - 1 ? 1 : n + 1;
+      const id = base + n;
+      if (!this.#byId.has(id)) return id;
+    }
+  }
+
   /** Stops accepting, lets sessions finish for up to `graceMs`, then closes everything. */
   async close(graceMs = 0): Promise<void> {
     if (this.#closing) return;
@@ -213,8 +318,10 @@ export class DbProxy {
     }
     const session = new ClientSession(this.#ctx, socket);
     this.sessions.add(session);
+    this.#byId.set(session.id, session);
     this.metrics.clientConnections.inc();
     session.onClose(() => {
+      if (this.#byId.get(session.id) === session) this.#byId.delete(session.id);
       if (this.sessions.delete(session)) this.metrics.clientConnections.dec();
     });
   }

@@ -67,6 +67,13 @@ export class ReplayError extends DbProxyError {
   }
 }
 
+/** `KILL <id>` of a connection of the peer proxy, which could not be asked (DBPROXY_PEERS). */
+export class PeerUnreachableError extends DbProxyError {
+  constructor(id: number, peer: string, detail: string) {
+    super('DBPROXY_ERR_PEER', `cannot forward KILL ${id} to the proxy owning it (${peer}): ${detail}`, { mysqlCode: 1094, sqlState: 'HY000' });
+  }
+}
+
 /** Admin API: missing or wrong bearer token. */
 export class UnauthorizedError extends DbProxyError {
   constructor() {

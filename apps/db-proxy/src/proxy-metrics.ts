@@ -31,6 +31,7 @@ export class ProxyMetrics {
   readonly writerChanges: Counter;
   readonly causalReads: Counter<'result'>;
   readonly pins: Counter<'reason'>;
+  readonly kills: Counter<'scope' | 'result'>;
   readonly writerWait: Histogram;
   readonly #queryChildren = new Map<string, { inc(): void }>();
   readonly #durationChildren: Record<Route, { observe(v: number): void }>;
@@ -93,6 +94,12 @@ export class ProxyMetrics {
       name: metricName(SERVICE, 'session_pins', 'total'),
       help: 'Sessions pinned to one backend, by reason.',
       labelNames: ['reason'],
+      registers,
+    });
+    this.kills = new Counter({
+      name: metricName(SERVICE, 'kills', 'total'),
+      help: 'KILL / KILL QUERY from clients, by scope (query, connection) and result (ok, unknown, denied, peer_error).',
+      labelNames: ['scope', 'result'],
       registers,
     });
     this.writerWait = new Histogram({

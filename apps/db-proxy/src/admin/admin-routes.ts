@@ -179,6 +179,24 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
     { schema: { response: { 200: { type: 'object', properties: { clients: { type: 'number' }, writing: { type: 'number' } } } } } },
     async () => ({ clients: proxy.sessions.size, writing: [...proxy.sessions].filter((s) => s.writing).length }),
   );
+
+  // KILL forwarded by a peer proxy: only this proxy's own sessions (never forwarded again)
+  app.post<{ Params: { id: number }; Body: { query: boolean; user: string } }>(
+    '/sessions/:id/kill',
+    {
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 4294967295 } } },
+        body: {
+          type: 'object',
+          required: ['query', 'user'],
+          additionalProperties: false,
+          properties: { query: { type: 'boolean' }, user: { type: 'string', maxLength: 256 } },
+        },
+        response: { 200: { type: 'object', properties: { result: { type: 'string', enum: ['ok', 'unknown', 'denied'] } } }, 400: errorSchema },
+      },
+    },
+    async (request) => ({ result: await proxy.killLocal(request.params.id, request.body.query, request.body.user) }),
+  );
 };
 
 function asConflict(err: unknown): Error {

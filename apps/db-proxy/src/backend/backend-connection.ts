@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { BACKEND_BASE_CAPABILITIES, Cap, Cmd } from '../protocol/constants.js';
+import { BACKEND_BASE_CAPABILITIES, Cap, Cmd, MariaCap } from '../protocol/constants.js';
 import { handshakeResponsePayload, readAuthSwitch, readGreeting } from '../protocol/handshake.js';
 import { NATIVE_PASSWORD, scramblePassword } from '../protocol/native-password.js';
 import { PacketReader } from '../protocol/packet-reader.js';
@@ -13,13 +13,21 @@ export { ResponseKind };
 export interface BackendProfile {
   /** Client capabilities masked with PROFILE_CAPABILITIES. */
   caps: number;
+  /** MariaDB extended capabilities the client negotiated (every backend connection of the session gets exactly these). */
+  extCaps: number;
   /** Collation id from the client's handshake. */
   charset: number;
   key: string;
 }
 
-export function profileOf(caps: number, charset: number): BackendProfile {
-  return { caps, charset, key: `${caps.toString(16)}:${charset}` };
+export function profileOf(caps: number, charset: number, extCaps = 0): BackendProfile {
+  return { caps, extCaps, charset, key: `${caps.toString(16)}:${extCaps.toString(16)}:${charset}` };
+}
+
+/** What a server's greeting offered (recorded by the pool for the proxy's own greeting). */
+export interface ServerOffer {
+  capabilities: number;
+  extCapabilities: number;
 }
 
 export interface BackendTarget {
@@ -81,7 +89,10 @@ export class BackendConnection {
   readonly server: string;
   readonly profile: BackendProfile;
   caps = 0;
+  /** MariaDB extended capabilities negotiated (= the profile's). */
+  extCaps = 0;
   deprecateEof = false;
+  #progress = false;
   connectionId = 0;
   serverVersion = '';
   /** Status flags after the last command (IN_TRANS, AUTOCOMMIT …). */
@@ -126,7 +137,13 @@ export class BackendConnection {
   }
 
   /** Connects and authenticates (mysql_native_password, auth switch handled). */
-  static connect(target: BackendTarget, creds: BackendCredentials, profile: BackendProfile, timeoutMs: number): Promise<BackendConnection> {
+  static connect(
+    target: BackendTarget,
+    creds: BackendCredentials,
+    profile: BackendProfile,
+    timeoutMs: number,
+    onGreeting?: (offer: ServerOffer) => void,
+  ): Promise<BackendConnection> {
     return new Promise((resolve, reject) => {
       const socket = netConnect({ host: target.host, port: target.port });
       const conn = new BackendConnection(target, profile, socket);
@@ -149,7 +166,18 @@ export class BackendConnection {
             const g = readGreeting(payload);
             const need = Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH;
             if ((g.capabilities & need) !== need) throw new Error('server lacks protocol 4.1 / plugin authentication');
+            onGreeting?.({ capabilities: g.capabilities, extCapabilities: g.extCapabilities });
+            if ((g.extCapabilities & profile.extCaps) !== profile.extCaps) {
+              // the client got a metadata format this server cannot give: never mix formats in one session
+              throw new Error(
+                `server lacks MariaDB capabilities 0x${(profile.extCaps & ~g.extCapabilities).toString(16)} the client negotiated (it offers 0x${g.extCapabilities.toString(16)})`,
+              );
+            }
             conn.caps = (BACKEND_BASE_CAPABILITIES | profile.caps) & (g.capabilities | Cap.LONG_PASSWORD);
+            // extended capabilities are only read by the server when CLIENT_MYSQL is unset
+            if (profile.extCaps !== 0) conn.caps &= ~Cap.LONG_PASSWORD;
+            conn.extCaps = profile.extCaps;
+            conn.#progress = (profile.extCaps & MariaCap.PROGRESS) !== 0;
             conn.deprecateEof = (conn.caps & Cap.DEPRECATE_EOF) !== 0;
             conn.connectionId = g.connectionId;
             conn.serverVersion = g.serverVersion;
@@ -157,6 +185,7 @@ export class BackendConnection {
             conn.#writeFramed(
               handshakeResponsePayload({
                 capabilities: conn.caps,
+                extCapabilities: conn.extCaps,
                 maxPacket: 0x40000000,
                 charset: profile.charset,
                 user: creds.user,
@@ -223,7 +252,7 @@ export class BackendConnection {
     this.#hold = retryOn !== undefined;
     this.#held.length = 0;
     this.#forwarded = false;
-    this.#scanner.start(kind, this.caps, this.deprecateEof);
+    this.#scanner.start(kind, this.caps, this.deprecateEof, this.#progress);
     this.#onRelayDone = done;
     this.#socket.write(raw);
   }
@@ -233,7 +262,7 @@ export class BackendConnection {
     if (this.#closed) return Promise.reject(new BackendLostError(this.server, this.#closeError?.message ?? 'connection closed'));
     this.#mode = Mode.Internal;
     this.#chunks = [];
-    this.#scanner.start(kind, this.caps, this.deprecateEof);
+    this.#scanner.start(kind, this.caps, this.deprecateEof, this.#progress);
     const p = new Promise<InternalResult>((resolve, reject) => {
       this.#internalResolve = resolve;
       this.#internalReject = reject;

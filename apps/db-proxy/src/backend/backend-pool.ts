@@ -7,6 +7,7 @@ import {
   type BackendCredentials,
   type BackendProfile,
   type BackendTarget,
+  type ServerOffer,
 } from './backend-connection.js';
 
 export interface BackendPoolOptions {
@@ -23,6 +24,8 @@ export interface BackendPoolOptions {
   acquireTimeoutMs: number;
   /** Told about every connect attempt (metrics). */
   onConnect?(server: string, ok: boolean): void;
+  /** Told what each server's greeting offered (the proxy's own greeting follows the backends'). */
+  onGreeting?(server: string, offer: ServerOffer): void;
 }
 
 export interface PoolServerStats {
@@ -188,7 +191,9 @@ export class BackendPool {
     p.pending++;
     const generation = p.generation;
     try {
-      const c = await BackendConnection.connect(p.target, this.#o.credentials, profile, this.#o.connectTimeoutMs);
+      const c = await BackendConnection.connect(p.target, this.#o.credentials, profile, this.#o.connectTimeoutMs, (offer) =>
+        this.#o.onGreeting?.(p.target.name, offer),
+      );
       this.#o.onConnect?.(p.target.name, true);
       gen.set(c, generation);
       p.inUse.add(c);

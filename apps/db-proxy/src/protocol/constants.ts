@@ -29,6 +29,29 @@ export const Cap = {
   DEPRECATE_EOF: 0x1000000,
 } as const;
 
+/**
+ * MariaDB extended capability flags (bits 32-63 of the capabilities, sent as a separate 4-byte field:
+ * the last 4 reserved bytes of the greeting and of the handshake response; only read when the sender
+ * leaves CLIENT_MYSQL = LONG_PASSWORD unset).
+ */
+export const MariaCap = {
+  PROGRESS: 0x1,
+  COM_MULTI: 0x2,
+  STMT_BULK_OPERATIONS: 0x4,
+  EXTENDED_METADATA: 0x8,
+  CACHE_METADATA: 0x10,
+  BULK_UNIT_RESULTS: 0x20,
+} as const;
+
+/**
+ * MariaDB extended capabilities the proxy can relay. EXTENDED_METADATA only adds a field inside
+ * column definitions (relayed unchanged); PROGRESS adds progress-report packets before a response (the
+ * scanner steps over them). Not relayable, so never claimed: CACHE_METADATA (result sets without column
+ * definitions, tied to one server's statement), STMT_BULK_OPERATIONS / BULK_UNIT_RESULTS
+ * (COM_STMT_BULK_EXECUTE is not routed), COM_MULTI.
+ */
+export const RELAYABLE_MARIADB_CAPABILITIES = MariaCap.PROGRESS | MariaCap.EXTENDED_METADATA;
+
 /** Command bytes (first byte of a client command packet). */
 export const Cmd = {
   SLEEP: 0x00,
@@ -99,11 +122,11 @@ export const MAX_PACKET_PAYLOAD = 0xffffff;
 
 /**
  * Capabilities the proxy offers to clients. Not offered: COMPRESS, LOCAL_FILES (LOAD DATA LOCAL),
- * NO_SCHEMA, query attributes and MariaDB's extended capabilities (LONG_PASSWORD = CLIENT_MYSQL is set,
- * so MariaDB clients treat the proxy as a MySQL-compatible server and use the classic protocol).
+ * NO_SCHEMA, query attributes. CLIENT_MYSQL (LONG_PASSWORD) is left unset like MariaDB 10.2+ does: the
+ * greeting carries MariaDB extended capabilities (those every backend offers and the proxy can relay,
+ * see RELAYABLE_MARIADB_CAPABILITIES).
  */
 export const PROXY_CAPABILITIES =
-  Cap.LONG_PASSWORD |
   Cap.FOUND_ROWS |
   Cap.LONG_FLAG |
   Cap.CONNECT_WITH_DB |
@@ -161,6 +184,9 @@ export const ErrCode = {
   ER_OPTION_PREVENTS_STATEMENT: 1290,
   ER_MALFORMED_PACKET: 1835,
   ER_CONNECTION_KILLED: 1927,
+  ER_NO_SUCH_THREAD: 1094,
+  ER_KILL_DENIED_ERROR: 1095,
+  ER_QUERY_INTERRUPTED: 1317,
   ER_LOCK_WAIT_TIMEOUT: 1205,
   ER_NOT_SUPPORTED_YET: 1235,
 } as const;

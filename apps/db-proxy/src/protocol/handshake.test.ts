@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cap, PROXY_CAPABILITIES } from './constants.js';
+import { Cap, MariaCap, PROXY_CAPABILITIES } from './constants.js';
 import { authSwitchPayload, greetingPayload, handshakeResponsePayload, isSslRequest, readAuthSwitch, readGreeting, readHandshakeResponse } from './handshake.js';
 import { newScramble, parseStoredHash, passwordHash, scramblePassword, verifyNativePassword } from './native-password.js';
 
@@ -22,12 +22,14 @@ test('mysql_native_password: the scrambled answer verifies against SHA1(SHA1(pas
 test('greeting and handshake response round-trip', () => {
   const scramble = newScramble();
   const g = readGreeting(
-    greetingPayload({ serverVersion: '5.5.5-10.11.19-MariaDB', connectionId: 77, scramble, capabilities: PROXY_CAPABILITIES, charset: 45, status: 2, authPlugin: 'mysql_native_password' }),
+    greetingPayload({ serverVersion: '5.5.5-10.11.19-MariaDB', connectionId: 77, scramble, capabilities: PROXY_CAPABILITIES, extCapabilities: 0x9, charset: 45, status: 2, authPlugin: 'mysql_native_password' }),
   );
   assert.equal(g.serverVersion, '5.5.5-10.11.19-MariaDB');
   assert.equal(g.connectionId, 77);
   assert.ok(g.scramble.equals(scramble));
   assert.equal(g.capabilities, PROXY_CAPABILITIES);
+  assert.equal(g.capabilities & Cap.LONG_PASSWORD, 0, 'CLIENT_MYSQL unset, like MariaDB');
+  assert.equal(g.extCapabilities, MariaCap.PROGRESS | MariaCap.EXTENDED_METADATA);
   assert.equal(g.authPlugin, 'mysql_native_password');
 
   const caps = Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH | Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA | Cap.CONNECT_WITH_DB;
@@ -40,6 +42,20 @@ test('greeting and handshake response round-trip', () => {
   assert.equal(hr.charset, 224);
   assert.ok(hr.authResponse.equals(token));
   assert.equal(hr.authPlugin, 'mysql_native_password');
+  assert.equal(hr.extCapabilities, 0);
+  // MariaDB extended client capabilities: bytes 28-31, read only when CLIENT_MYSQL is unset
+  const ext = readHandshakeResponse(
+    handshakeResponsePayload({ capabilities: caps, extCapabilities: MariaCap.EXTENDED_METADATA, maxPacket: 1 << 24, charset: 45, user: 'u', authResponse: token }),
+  );
+  assert.equal(ext.extCapabilities, MariaCap.EXTENDED_METADATA);
+  const mysqlClient = readHandshakeResponse(
+    handshakeResponsePayload({ capabilities: caps | Cap.LONG_PASSWORD, extCapabilities: MariaCap.EXTENDED_METADATA, maxPacket: 1 << 24, charset: 45, user: 'u', authResponse: token }),
+  );
+  assert.equal(mysqlClient.extCapabilities, 0, 'a MySQL-style client (CLIENT_MYSQL set) sends none');
+  const mysqlServer = readGreeting(
+    greetingPayload({ serverVersion: '8.0.36', connectionId: 1, scramble, capabilities: PROXY_CAPABILITIES | Cap.LONG_PASSWORD, extCapabilities: 0x9, charset: 45, status: 2, authPlugin: 'mysql_native_password' }),
+  );
+  assert.equal(mysqlServer.extCapabilities, 0, 'a MySQL server (CLIENT_MYSQL set) offers none');
   assert.throws(() => readHandshakeResponse(Buffer.from([1, 2, 3])), RangeError);
   assert.throws(() => readHandshakeResponse(Buffer.alloc(40)), RangeError, 'pre-4.1');
 

@@ -9,6 +9,8 @@ export interface Greeting {
   /** 20 bytes of auth plugin data. */
   scramble: Buffer;
   capabilities: number;
+  /** MariaDB extended capabilities (0 when CLIENT_MYSQL is set: a MySQL server). */
+  extCapabilities: number;
   charset: number;
   status: number;
   authPlugin: string;
@@ -35,7 +37,10 @@ export function greetingPayload(g: Omit<Greeting, 'protocolVersion'>): Buffer {
   out.writeUInt16LE((g.capabilities >>> 16) & 0xffff, at);
   at += 2;
   out[at++] = 21;
-  at += 10; // reserved (MariaDB's extended capabilities live in the last 4: none, CLIENT_MYSQL is set)
+  at += 6; // reserved
+  // MariaDB's extended capabilities, only when CLIENT_MYSQL is unset (else 4 more reserved bytes)
+  if ((g.capabilities & Cap.LONG_PASSWORD) === 0) out.writeUInt32LE(g.extCapabilities >>> 0, at);
+  at += 4;
   g.scramble.copy(out, at, 8, 20);
   at += 12;
   out[at++] = 0;
@@ -56,13 +61,16 @@ export function readGreeting(payload: Buffer): Greeting {
   let status = 0;
   let part2: Buffer = Buffer.alloc(0);
   let authPlugin = 'mysql_native_password';
+  let extCapabilities = 0;
   if (r.remaining > 0) {
     charset = r.u8();
     status = r.u16();
     capabilities |= r.u16() << 16;
     capabilities >>>= 0;
     const dataLen = r.u8();
-    r.skip(10);
+    r.skip(6);
+    const ext = r.u32() >>> 0;
+    if ((capabilities & Cap.LONG_PASSWORD) === 0) extCapabilities = ext;
     if (capabilities & Cap.SECURE_CONNECTION) {
       const n = Math.max(13, dataLen - 8);
       part2 = r.bytes(Math.min(n, r.remaining));
@@ -70,11 +78,23 @@ export function readGreeting(payload: Buffer): Greeting {
     }
     if (capabilities & Cap.PLUGIN_AUTH && r.remaining > 0) authPlugin = r.nulString();
   }
-  return { protocolVersion, serverVersion, connectionId, scramble: Buffer.concat([part1, part2]).subarray(0, 20), capabilities, charset, status, authPlugin };
+  return {
+    protocolVersion,
+    serverVersion,
+    connectionId,
+    scramble: Buffer.concat([part1, part2]).subarray(0, 20),
+    capabilities,
+    extCapabilities,
+    charset,
+    status,
+    authPlugin,
+  };
 }
 
 export interface HandshakeResponse {
   capabilities: number;
+  /** MariaDB extended capabilities (bytes 28-31; only meaningful when CLIENT_MYSQL is unset). */
+  extCapabilities?: number;
   maxPacket: number;
   charset: number;
   user: string;
@@ -95,7 +115,9 @@ export function readHandshakeResponse(payload: Buffer): HandshakeResponse {
   if ((capabilities & Cap.PROTOCOL_41) === 0) throw new RangeError('pre-4.1 clients are not supported');
   const maxPacket = r.u32();
   const charset = r.u8();
-  r.skip(23);
+  r.skip(19);
+  const ext = r.u32() >>> 0;
+  const extCapabilities = capabilities & Cap.LONG_PASSWORD ? 0 : ext;
   const user = r.nulString();
   let authResponse: Buffer;
   if (capabilities & Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA) authResponse = r.bytes(r.lenenc());
@@ -109,7 +131,7 @@ export function readHandshakeResponse(payload: Buffer): HandshakeResponse {
   let authPlugin: string | undefined;
   if (capabilities & Cap.PLUGIN_AUTH && r.remaining > 0) authPlugin = r.nulString();
   // connection attributes (CONNECT_ATTRS) are not used
-  return { capabilities, maxPacket, charset, user, authResponse, database, authPlugin };
+  return { capabilities, extCapabilities, maxPacket, charset, user, authResponse, database, authPlugin };
 }
 
 export function handshakeResponsePayload(h: HandshakeResponse): Buffer {
@@ -125,6 +147,7 @@ export function handshakeResponsePayload(h: HandshakeResponse): Buffer {
   out.writeUInt32LE(caps >>> 0, 0);
   out.writeUInt32LE(h.maxPacket >>> 0, 4);
   out[8] = h.charset;
+  if ((caps & Cap.LONG_PASSWORD) === 0 && h.extCapabilities) out.writeUInt32LE(h.extCapabilities >>> 0, 28);
   let at = 32;
   user.copy(out, at);
   at += user.length;

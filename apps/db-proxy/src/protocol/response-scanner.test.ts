@@ -156,3 +156,20 @@ test('readErr copes with short and 4.0-style error packets', () => {
   assert.equal(readErr(Buffer.from([0xff])).code, 0);
   assert.equal(textRow(['a']).length, 2);
 });
+
+test('MariaDB progress reports before a response are stepped over only when PROGRESS was negotiated', () => {
+  const progress = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 1, 1, 2]), Buffer.from([0x10, 0x27, 0x00]), lenencString('copy to tmp table')]);
+  const ok = okPayload({ status: Status.AUTOCOMMIT, affectedRows: 3 }, CAPS);
+  const wire = frameAll([progress, progress, ok]);
+  const s = new ResponseScanner();
+  s.start(ResponseKind.Query, CAPS, true, true);
+  assert.equal(s.feed(wire), wire.length);
+  assert.equal(s.err, undefined);
+  assert.equal(s.progressReports, 2);
+  assert.equal(s.status, Status.AUTOCOMMIT);
+  // without PROGRESS the first 0xff packet is the (error) response
+  const plain = new ResponseScanner();
+  plain.start(ResponseKind.Query, CAPS, true, false);
+  assert.equal(plain.feed(wire), framePackets(progress, 1).length);
+  assert.equal(plain.err?.code, 0xffff);
+});

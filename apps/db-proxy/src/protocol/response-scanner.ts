@@ -48,6 +48,7 @@ export interface PrepareOk {
 export class ResponseScanner {
   #kind: ResponseKind = ResponseKind.Query;
   #deprecateEof = false;
+  #progress = false;
   #s: S = S.Done;
   #count = 0;
   #prepCols = 0;
@@ -81,11 +82,19 @@ export class ResponseScanner {
   /** Capabilities of the connection (for OK parsing). */
   caps = 0;
 
-  /** Prepares for the response to a command. */
-  start(kind: ResponseKind, caps: number, deprecateEof: boolean): void {
+  /** Progress-report packets stepped over (MARIADB_CLIENT_PROGRESS). */
+  progressReports = 0;
+
+  /**
+   * Prepares for the response to a command. `progress`: the connection negotiated
+   * MARIADB_CLIENT_PROGRESS, so progress-report packets (0xff, code 0xffff) may come before the response.
+   */
+  start(kind: ResponseKind, caps: number, deprecateEof: boolean, progress = false): void {
     this.#kind = kind;
     this.caps = caps;
     this.#deprecateEof = deprecateEof;
+    this.#progress = progress;
+    this.progressReports = 0;
     this.#s = kind === ResponseKind.Fetch ? S.Rows : kind === ResponseKind.FieldList ? S.FieldList : S.First;
     this.#p = P.Header;
     this.#hdrLen = 0;
@@ -246,6 +255,11 @@ export class ResponseScanner {
 
   #onFirst(first: number, body: Buffer | undefined): void {
     if (!body) throw new RangeError('empty or oversized first packet of a response');
+    if (first === 0xff && this.#progress && body.length >= 3 && body[1] === 0xff && body[2] === 0xff) {
+      // a progress report (ALTER TABLE, LOAD DATA …): relayed, the response itself follows
+      this.progressReports++;
+      return;
+    }
     if (this.firstPacket === undefined) this.firstPacket = body;
     if (first === 0xff) {
       this.err = readErr(body);

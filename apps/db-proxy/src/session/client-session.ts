@@ -7,6 +7,7 @@ import {
   ResponseKind,
   type BackendConnection,
   type BackendProfile,
+  type InternalResult,
   type RelayOutcome,
   type RelaySink,
 } from '../backend/backend-connection.js';
@@ -20,9 +21,10 @@ import { errPayload, framePackets, okPayload, readOk, readSessionState, type Err
 import type { ErrorType } from '../proxy-metrics.js';
 import type { ReadChoice } from '../routing/cluster.js';
 import { classifyQuery, Target, type Classification, type PinReason } from '../sql/classify-query.js';
+import { withConnectionId } from './connection-id-result.js';
 import { firstTextValue } from './text-result.js';
 import type { PreparedStatement } from './prepared-statement.js';
-import type { ProxyContext } from './proxy-context.js';
+import type { KillResult, ProxyContext } from './proxy-context.js';
 import { SessionHistory } from './session-history.js';
 
 const enum Phase {
@@ -45,6 +47,8 @@ const HUGE_STATEMENT = 1 << 20;
 const GREETING_CHARSET = 45; // utf8mb4_general_ci
 
 const isReadOnlyError = (e: ErrPacket) => e.code === ErrCode.ER_OPTION_PREVENTS_STATEMENT;
+/** What a statement stopped by `KILL QUERY` before it reached a backend gets (as from MariaDB). */
+const INTERRUPTED: ErrPacket = { code: ErrCode.ER_QUERY_INTERRUPTED, sqlState: '70100', message: 'Query execution was interrupted' };
 
 /**
  * One client connection: the proxy's side of the handshake (mysql_native_password, optional TLS), then
@@ -63,6 +67,7 @@ export class ClientSession {
   #phase: Phase = Phase.Handshake;
   #scramble = newScramble();
   #caps = 0;
+  #extCaps = 0;
   #profile: BackendProfile = profileOf(0, GREETING_CHARSET);
   #user = '';
   #busy = false;
@@ -87,6 +92,8 @@ export class ClientSession {
   #broken: DbProxyError | undefined;
   /** A read choice the fast path made but could not serve (no connection yet): the slow path keeps it. */
   #readHint: ReadChoice | undefined;
+  /** `KILL QUERY` arrived while the current command had not reached a backend yet: it is not sent. */
+  #killQuery = false;
   /** A write is being relayed to the writer (switchover drain waits for these). */
   writing = false;
 
@@ -127,6 +134,39 @@ export class ClientSession {
     if (!writer || !previous || writer === previous) return;
     if (this.#pinConn && this.#pinConn.server === previous) {
       this.#broken ??= new SessionLostError(`it was pinned (${[...this.#pins].join(', ')}) to ${previous}, which is no longer the writer`);
+    }
+  }
+
+  /**
+   * `KILL [QUERY] <this session's id>` from a client of `byUser` (only the same user may kill it, as on
+   * MariaDB without CONNECTION ADMIN). QUERY: the running statement is killed on the backend that runs
+   * it (the session stays); otherwise the session is closed, its running statement killed first.
+   */
+  async kill(query: boolean, byUser: string): Promise<KillResult> {
+    if (byUser !== this.#user) return 'denied';
+    const conn = this.#current;
+    const running = conn !== undefined && !conn.idle && conn.alive;
+    if (query) {
+      if (running) await this.#killOnBackend(conn, true);
+      else if (this.#busy) this.#killQuery = true;
+      return 'ok';
+    }
+    if (this.#phase === Phase.Closed) return 'ok';
+    this.#broken ??= new SessionLostError('the connection was killed');
+    // the client connection is closed without an error packet, as MariaDB does; then the running
+    // statement is killed with its backend thread (closing the socket alone would not stop it)
+    this.close();
+    if (running) await this.#killOnBackend(conn, false);
+    return 'ok';
+  }
+
+  async #killOnBackend(conn: BackendConnection, query: boolean): Promise<void> {
+    try {
+      await this.#ctx.killBackend(conn.server, conn.connectionId, query);
+    } catch (err) {
+      // the statement may end anyway; the connection is not reused
+      this.#ctx.logger.warn({ err, session: this.id, server: conn.server }, 'KILL on the backend failed; closing its connection');
+      conn.destroy(new Error('killed'));
     }
   }
 
@@ -235,12 +275,14 @@ export class ClientSession {
   async #handshake(): Promise<void> {
     const ctx = this.#ctx;
     const advertised = PROXY_CAPABILITIES | (ctx.tls ? Cap.SSL : 0);
+    const advertisedExt = ctx.extCapabilities();
     this.#send(
       greetingPayload({
         serverVersion: ctx.serverVersion(),
         connectionId: this.id,
         scramble: this.#scramble,
         capabilities: advertised,
+        extCapabilities: advertisedExt,
         charset: GREETING_CHARSET,
         status: Status.AUTOCOMMIT,
         authPlugin: NATIVE_PASSWORD,
@@ -263,6 +305,7 @@ export class ClientSession {
       return;
     }
     this.#caps = (hr.capabilities & advertised) >>> 0;
+    this.#extCaps = ((hr.extCapabilities ?? 0) & advertisedExt) >>> 0;
     let seq = m.lastSeq + 1;
     let token = hr.authResponse;
     if (hr.authPlugin !== undefined && hr.authPlugin !== NATIVE_PASSWORD && this.#caps & Cap.PLUGIN_AUTH) {
@@ -273,7 +316,7 @@ export class ClientSession {
       seq = answer.lastSeq + 1;
     }
     if (!this.#authenticate(hr.user, token, seq)) return;
-    this.#profile = profileOf((this.#caps & PROFILE_CAPABILITIES) >>> 0, hr.charset);
+    this.#profile = profileOf((this.#caps & PROFILE_CAPABILITIES) >>> 0, hr.charset, this.#extCaps);
     if (hr.database !== undefined) {
       try {
         const conn = await this.#initialConn();
@@ -398,7 +441,11 @@ export class ClientSession {
       case Cmd.SET_OPTION:
         return this.#statement(msg, { target: Target.Write, sessionKey: 'com_set_option', multi: false }, ResponseKind.Single);
       case Cmd.PROCESS_KILL:
-        return this.#statement(msg, WRITE_CLS, ResponseKind.Single);
+        if (p.length < 5) {
+          this.#sendErr(ErrCode.ER_MALFORMED_PACKET, '08S01', 'Malformed communication packet (COM_PROCESS_KILL)', 1);
+          return;
+        }
+        return this.#kill(p.readUInt32LE(1), false);
       case Cmd.RESET_CONNECTION:
         return this.#resetConnection();
       case Cmd.CHANGE_USER:
@@ -424,7 +471,53 @@ export class ClientSession {
       }
       return;
     }
+    if (cls.proxy !== undefined) {
+      switch (cls.proxy.kind) {
+        case 'connection_id':
+          return this.#connectionIdQuery(msg);
+        case 'kill':
+          return this.#kill(cls.proxy.id, cls.proxy.query);
+        case 'unsupported':
+          this.#sendErr(ErrCode.ER_NOT_SUPPORTED_YET, '42000', `This version of MariaDB doesn't yet support '${cls.proxy.what}'`, 1);
+          return;
+      }
+    }
     return this.#statement(msg, cls, ResponseKind.Query);
+  }
+
+  /** `KILL [QUERY] <id>`: ids are the proxy's (this proxy's sessions, or the peer's through its admin API). */
+  async #kill(id: number, query: boolean): Promise<void> {
+    let r: KillResult;
+    const scope = query ? 'query' : 'connection';
+    try {
+      r = await this.#ctx.kill(id, query, this.#user);
+    } catch (err) {
+      this.#ctx.metrics.kills.inc({ scope, result: 'peer_error' });
+      this.#fail(err, 1);
+      return;
+    }
+    this.#ctx.metrics.kills.inc({ scope, result: r });
+    if (r === 'unknown') this.#sendErr(ErrCode.ER_NO_SUCH_THREAD, 'HY000', `Unknown thread id: ${id}`, 1);
+    else if (r === 'denied') this.#sendErr(ErrCode.ER_KILL_DENIED_ERROR, 'HY000', `You are not owner of thread ${id}`, 1);
+    else if (id === this.id && !query) this.#sendErr(ErrCode.ER_CONNECTION_KILLED, '70100', 'Connection was killed', 1);
+    else this.#sendOk(1);
+  }
+
+  /**
+   * `SELECT CONNECTION_ID()`: run where a read would run (so column metadata is the server's own, in the
+   * session's format) and answered with this session's id, which is stable and is what KILL takes.
+   */
+  async #connectionIdQuery(msg: Message): Promise<void> {
+    const { conn } = await this.#pick(READ_CLS);
+    await this.#ownIdResult(conn, msg.payload, false);
+  }
+
+  /** Runs `payload` (a CONNECTION_ID() query or execute) on `conn` for the proxy and sends the result with the session's id. */
+  async #ownIdResult(conn: BackendConnection, payload: Buffer, binary: boolean): Promise<void> {
+    const r = await this.#internal(conn, payload, ResponseKind.Query);
+    if (!r) return;
+    this.#lastConn = conn;
+    this.#socket.write(r.err ? r.raw : withConnectionId(r.raw, this.id, conn.deprecateEof, binary));
   }
 
   /** Routes, relays and follows one text-protocol command (or INIT_DB, FIELD_LIST …). */
@@ -451,6 +544,11 @@ export class ClientSession {
 
   /** Relays a command on a chosen connection and keeps the books (in-flight, metrics). */
   #relay(choice: Choice, raw: Buffer, kind: ResponseKind, started: number): Promise<RelayOutcome> {
+    if (this.#killQuery) {
+      // KILL QUERY came while this command waited (writer, connect, replay): it does not run
+      this.#killQuery = false;
+      return Promise.resolve({ type: 'retry', err: INTERRUPTED, seq: 1 });
+    }
     return new Promise((resolve) => this.#relayThen(choice, raw, kind, started, resolve));
   }
 
@@ -481,6 +579,7 @@ export class ClientSession {
 
   #idle(): void {
     this.#busy = false;
+    this.#killQuery = false;
     if (this.#broken) this.close();
     else this.#drive();
   }
@@ -498,7 +597,7 @@ export class ClientSession {
     if (p[0] === Cmd.QUERY) {
       if (p.length > HUGE_STATEMENT) return false;
       const cls = classifyQuery(p.toString('utf8', 1));
-      if (cls.minGtid !== undefined) return false;
+      if (cls.minGtid !== undefined || cls.proxy !== undefined) return false;
       const choice = this.#pickSync(cls);
       if (!choice) {
         // the general path, with the classification already made
@@ -517,7 +616,7 @@ export class ClientSession {
       let id = p.readUInt32LE(1);
       if (id === 0xffffffff) id = this.#lastStmtId;
       const st = this.#stmts.get(id);
-      if (!st || (p[5]! & 0x07) !== 0 || st.longDataConn) return false;
+      if (!st || (p[5]! & 0x07) !== 0 || st.longDataConn || st.cls.proxy !== undefined) return false;
       let boundAt = -1;
       let newTypes = false;
       if (st.params > 0) {
@@ -592,6 +691,10 @@ export class ClientSession {
   async #recover(choice: Choice, outcome: RelayOutcome, cls: Classification, attempts: number): Promise<Choice | undefined> {
     const m = this.#ctx.metrics;
     const cluster = this.#ctx.cluster;
+    if (outcome.type === 'retry' && outcome.err === INTERRUPTED) {
+      this.#sendErr(INTERRUPTED.code, INTERRUPTED.sqlState, INTERRUPTED.message, 1);
+      return undefined;
+    }
     if (outcome.type === 'retry') {
       if (choice.retry === 'read' && attempts <= 2) {
         // a reader refused it (a stored function wrote?): the writer runs it
@@ -870,18 +973,18 @@ export class ClientSession {
     const payload = Buffer.from(msg.payload);
     const sql = payload.toString('utf8', 1);
     const cls = payload.length > HUGE_STATEMENT ? WRITE_CLS : classifyQuery(sql);
+    if (cls.proxy !== undefined && cls.proxy.kind !== 'connection_id') {
+      // a prepared KILL would reach a server with a proxy id (or a backend-thread form): refused
+      this.#sendErr(ErrCode.ER_NOT_SUPPORTED_YET, '42000', "This version of MariaDB doesn't yet support 'KILL as a prepared statement through db-proxy'", 1);
+      return;
+    }
     // prepare where the session already is: no new connection just for metadata
     this.#reap();
     let conn = this.#pinConn ?? this.#trxConn() ?? (this.#lastConn?.alive ? this.#lastConn : undefined);
     if (conn) await this.#sync(conn);
     else conn = (await this.#pick(cls)).conn;
-    let r;
-    try {
-      r = await conn.command(payload, ResponseKind.Prepare);
-    } catch (err) {
-      this.#fail(this.#dropConn(conn) ?? new BackendLostError(conn.server, (err as Error).message), 1);
-      return;
-    }
+    const r = await this.#internal(conn, payload, ResponseKind.Prepare);
+    if (!r) return;
     if (r.err || !r.prepare) {
       this.#ctx.metrics.errors.inc({ type: 'server_error' });
       this.#socket.write(r.raw);
@@ -906,6 +1009,16 @@ export class ClientSession {
     });
     this.#lastStmtId = id;
     this.#lastConn = conn;
+  }
+
+  /** A client command the proxy runs itself on `conn`; undefined when the connection failed (error sent). */
+  async #internal(conn: BackendConnection, payload: Buffer, kind: ResponseKind): Promise<InternalResult | undefined> {
+    try {
+      return await conn.command(payload, kind);
+    } catch (err) {
+      this.#fail(this.#dropConn(conn) ?? new BackendLostError(conn.server, (err as Error).message), 1);
+      return undefined;
+    }
   }
 
   #stmt(payload: Buffer, what: string): PreparedStatement | undefined {
@@ -956,6 +1069,15 @@ export class ClientSession {
         }
         newTypes = true;
       }
+    }
+    if (st.cls.proxy?.kind === 'connection_id' && st.params === 0 && !cursor) {
+      const { conn } = await this.#pick(READ_CLS);
+      const bid = await this.#backendStmt(conn, st);
+      if (bid === undefined) return;
+      const payload = Buffer.from(p);
+      payload.writeUInt32LE(bid, 1);
+      st.lastConn = conn;
+      return this.#ownIdResult(conn, payload, true);
     }
     const cls = cursor ? WRITE_CLS : st.cls;
     const choice: Choice = st.longDataConn?.alive ? { conn: st.longDataConn, retry: undefined } : await this.#pick(cls);
@@ -1120,7 +1242,7 @@ export class ClientSession {
     if (!this.#authenticate(user, answer.payload, seq)) return;
     this.#resetSessionState();
     this.#schema = undefined;
-    this.#profile = profileOf(this.#profile.caps, charset);
+    this.#profile = profileOf(this.#profile.caps, charset, this.#profile.extCaps);
     if (database !== undefined) {
       const conn = await this.#initialConn();
       await this.#sync(conn);

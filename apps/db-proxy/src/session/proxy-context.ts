@@ -5,6 +5,9 @@ import type { ProxyMetrics } from '../proxy-metrics.js';
 import type { Cluster } from '../routing/cluster.js';
 import type { UserStore } from './user-store.js';
 
+/** Outcome of `KILL <id>` as MariaDB would report it. */
+export type KillResult = 'ok' | 'unknown' | 'denied';
+
 /** What every client session shares. */
 export interface ProxyContext {
   pool: BackendPool;
@@ -26,5 +29,15 @@ export interface ProxyContext {
   handshakeTimeoutMs: number;
   /** Version string in the greeting. */
   serverVersion(): string;
+  /** The next free client connection id (in this proxy's id block). */
   nextConnectionId(): number;
+  /** MariaDB extended capabilities to offer: what every known backend offers and the proxy can relay. */
+  extCapabilities(): number;
+  /**
+   * `KILL [QUERY] <id>` from a client of `user`: a session of this proxy, or (id in a peer's block) of
+   * the peer proxy through its admin API. Throws PeerUnreachableError when the peer cannot be asked.
+   */
+  kill(id: number, query: boolean, user: string): Promise<KillResult>;
+  /** Runs `KILL QUERY|CONNECTION <backendId>` on `server` (a pool connection); resolves when done. */
+  killBackend(server: string, backendId: number, query: boolean): Promise<void>;
 }

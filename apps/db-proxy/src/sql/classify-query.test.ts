@@ -160,3 +160,23 @@ test('the lexer is not fooled by strings, escapes, comments and executable comme
   assert.equal(tokenize("x'4142' @`v` @@SESSION.A ?").map((x) => x.kind).join(','), '2,4,5,7');
   assert.equal(tokenize('unterminated "string').length, 2);
 });
+
+test('CONNECTION_ID() and KILL are answered by the proxy (its own connection ids)', () => {
+  for (const sql of ['SELECT CONNECTION_ID()', 'select connection_id() as id', 'SELECT CONNECTION_ID() `id`;', "SELECT CONNECTION_ID() AS 'x'"]) {
+    assert.deepEqual(classifyQuery(sql).proxy, { kind: 'connection_id' }, sql);
+    assert.equal(classifyQuery(sql).target, Target.Read, sql);
+  }
+  // anything else with CONNECTION_ID() goes to a server (and sees that server's thread id)
+  for (const sql of ['SELECT CONNECTION_ID(), 1', 'SELECT CONNECTION_ID() + 0', 'SELECT CONNECTION_ID() AS', 'SELECT IS_USED_LOCK("x") = CONNECTION_ID()']) {
+    assert.equal(classifyQuery(sql).proxy, undefined, sql);
+  }
+  assert.deepEqual(classifyQuery('KILL 5').proxy, { kind: 'kill', query: false, id: 5 });
+  assert.deepEqual(classifyQuery('kill connection 16777217').proxy, { kind: 'kill', query: false, id: 16777217 });
+  assert.deepEqual(classifyQuery('KILL QUERY 7;').proxy, { kind: 'kill', query: true, id: 7 });
+  assert.deepEqual(classifyQuery('KILL HARD QUERY 7').proxy, { kind: 'kill', query: true, id: 7 });
+  assert.deepEqual(classifyQuery('KILL SOFT 8').proxy, { kind: 'kill', query: false, id: 8 });
+  for (const sql of ['KILL USER app', 'KILL QUERY ID 12', 'KILL (SELECT 1)', 'KILL 99999999999', 'KILL 5 6']) {
+    assert.equal(classifyQuery(sql).proxy?.kind, 'unsupported', sql);
+  }
+  assert.equal(classifyQuery('KILL 5; SELECT 1').proxy, undefined, 'multi-statements go to the writer as before');
+});

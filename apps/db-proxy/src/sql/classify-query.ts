@@ -24,6 +24,16 @@ export const enum Target {
   Previous = 2,
 }
 
+/**
+ * A statement the proxy answers itself (connection ids are the proxy's, not a backend's):
+ * `SELECT CONNECTION_ID()` (optionally with an alias) and `KILL [HARD|SOFT] [CONNECTION|QUERY] <id>`.
+ * `unsupported`: a KILL form the proxy cannot map to its sessions (KILL USER, KILL QUERY ID, expressions).
+ */
+export type ProxyCommand =
+  | { kind: 'connection_id' }
+  | { kind: 'kill'; query: boolean; id: number }
+  | { kind: 'unsupported'; what: string };
+
 export interface Classification {
   target: Target;
   /** A session command: replayed on every backend the session uses (history key for pruning). */
@@ -41,6 +51,8 @@ export interface Classification {
   useSchema?: string;
   /** `SET @scaleout_min_gtid = '…'`: the causal-read token, answered by the proxy. */
   minGtid?: string;
+  /** Answered by the proxy (see ProxyCommand). */
+  proxy?: ProxyCommand;
   /** Several statements in one COM_QUERY. */
   multi: boolean;
 }
@@ -78,7 +90,7 @@ const CACHE_TEXT_MAX = 48;
 /** A plain SELECT: starts with SELECT and has nothing the full classifier would look at twice. */
 const PLAIN_SELECT = /^\s*select\s/i;
 const SUSPICIOUS =
-  /[;@#]|:=|\/\*|--|\b(?:into|for|lock|sql_calc_found_rows|last_insert_id|nextval|lastval|setval|master_gtid_wait|master_pos_wait|get_lock|release_lock|release_all_locks|is_free_lock|is_used_lock|load_file|found_rows|row_count|value)\b/i;
+  /[;@#]|:=|\/\*|--|\b(?:connection_id|into|for|lock|sql_calc_found_rows|last_insert_id|nextval|lastval|setval|master_gtid_wait|master_pos_wait|get_lock|release_lock|release_all_locks|is_free_lock|is_used_lock|load_file|found_rows|row_count|value)\b/i;
 
 /**
  * Classifies one COM_QUERY / COM_STMT_PREPARE text. Plain SELECTs are recognised by a quick check;
@@ -115,7 +127,11 @@ function classifyStatement(tokens: Token[], sql: string): Classification {
   const w1 = word(tokens[1]);
   if (hasGetLock(tokens)) return { target: Target.Write, pin: 'get_lock', multi: false };
   switch (w0) {
+    case 'KILL':
+      return classifyKill(tokens);
     case 'SELECT':
+      if (isConnectionIdSelect(tokens)) return CONNECTION_ID;
+      return classifySelect(tokens, false);
     case 'WITH':
     case 'VALUES':
     case 'TABLE':
@@ -174,6 +190,35 @@ function classifyStatement(tokens: Token[], sql: string): Classification {
     default:
       return WRITE;
   }
+}
+
+const CONNECTION_ID: Classification = { target: Target.Read, proxy: { kind: 'connection_id' }, multi: false };
+
+/** `SELECT CONNECTION_ID() [[AS] alias]` and nothing else. */
+function isConnectionIdSelect(t: Token[]): boolean {
+  if (t.length < 4 || t.length > 6 || word(t[1]) !== 'CONNECTION_ID' || t[2]!.text !== '(' || t[3]!.text !== ')') return false;
+  if (t.length === 4) return true;
+  const alias = t.length === 6 ? (word(t[4]) === 'AS' ? t[5]! : undefined) : t[4]!;
+  return alias !== undefined && (alias.kind === Tok.Word || alias.kind === Tok.QuotedIdent || alias.kind === Tok.String) && alias.text !== 'AS';
+}
+
+/** `KILL [HARD | SOFT] [CONNECTION | QUERY] <id>`; other forms are refused (they would act on backend threads). */
+function classifyKill(t: Token[]): Classification {
+  let i = 1;
+  if (word(t[i]) === 'HARD' || word(t[i]) === 'SOFT') i++;
+  let query = false;
+  if (word(t[i]) === 'CONNECTION') i++;
+  else if (word(t[i]) === 'QUERY') {
+    query = true;
+    i++;
+  }
+  const n = t[i];
+  if (n && n.kind === Tok.Number && /^\d{1,10}$/.test(n.text) && i === t.length - 1) {
+    const id = Number(n.text);
+    if (id <= 0xffffffff) return { target: Target.Write, proxy: { kind: 'kill', query, id }, multi: false };
+  }
+  const what = word(n) === 'USER' ? 'KILL USER' : word(n) === 'ID' ? 'KILL QUERY ID' : 'KILL with an expression';
+  return { target: Target.Write, proxy: { kind: 'unsupported', what: `${what} through db-proxy` }, multi: false };
 }
 
 function hasGetLock(tokens: Token[]): boolean {
