@@ -107,7 +107,7 @@ export function createWebContext(config: WebConfig, options: WebContextOptions =
       limiter,
       metrics,
       logger,
-      purger: new LbCachePurger({ urls: config.lbAdminUrls, token: config.lbAdminToken ?? process.env.SCALEOUT_ADMIN_TOKEN ?? config.adminToken, timeoutMs: config.lbBanTimeout, metrics, logger }),
+      purger: new LbCachePurger({ urls: config.lbAdminUrls, token: config.lbAdminToken ?? config.adminToken, timeoutMs: config.lbBanTimeout, metrics, logger }),
     }),
     signer: createSigner(config.cookieSecret),
     csrf: new CsrfTokens(config.cookieSecret),
