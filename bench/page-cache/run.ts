@@ -7,26 +7,18 @@
 //   npx tsx bench/page-cache/run.ts [--duration 10s] [--warmup 2s] [--connections 50] [--body 4096]
 //
 // Writes JSON to bench/results/page-cache-<timestamp>.json and stops everything it started.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scaleout/infra';
+import { arg, requireBinaries, seconds } from '../bench-args.js';
+import { runBench, runWrk, type WrkResult } from '../wrk-runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-function seconds(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(raw);
-  if (!m) throw new Error(`bad duration ${raw}`);
-  return m[2] === 'ms' ? Number(m[1]) / 1000 : Number(m[1]);
-}
 
 const DURATION = seconds(arg('duration', process.env.BENCH_SECONDS ?? '10s'));
 const WARMUP = seconds(arg('warmup', '2s'));
@@ -35,10 +27,7 @@ const BODY = Number(arg('body', '4096'));
 const HOT = 100;
 const TOTAL_SECONDS_BOUND = 600;
 
-for (const bin of ['wrk', 'nginx', 'varnishd', 'taskset']) {
-  const found = spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status === 0;
-  if (!found) throw new Error(`${bin} not found: install it with apt-get (packages: wrk, nginx, varnish, util-linux)`);
-}
+requireBinaries(['wrk', 'nginx', 'varnishd', 'taskset'], 'wrk, nginx, varnish, util-linux');
 
 const work = mkdtempSync(join(tmpdir(), 'scaleout-bench-page-cache-'));
 chmodSync(work, 0o755); // nginx workers and varnish's children run unprivileged when started by root
@@ -161,21 +150,6 @@ async function startNginxCache(port: number, backend: number): Promise<void> {
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
 }
 
-interface WrkResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  requests: number;
-}
-
-function toMs(v: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
 /** wrk on core 1; `missEvery` > 0 sends every n-th request to a URL never requested before. */
 function wrk(url: string, missEvery: number, tag: string, durationS: number): WrkResult {
   const script = join(work, `wrk-${tag}.lua`);
@@ -185,16 +159,7 @@ function wrk(url: string, missEvery: number, tag: string, durationS: number): Wr
       (missEvery > 0 ? `  if i % ${missEvery} == 0 then return wrk.format(nil, "/miss/${tag}/" .. i) end\n` : '') +
       `  return wrk.format(nil, "/page/" .. (i % ${HOT}))\nend\n`,
   );
-  const out = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${durationS}s`, '--latency', '-s', script, url], { encoding: 'utf8', timeout: (durationS + 30) * 1000 });
-  if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr}`);
-  const text = out.stdout;
-  return {
-    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN),
-    p50Ms: toMs(/\n\s+50%\s+(\S+)/.exec(text)?.[1] ?? ''),
-    p99Ms: toMs(/\n\s+99%\s+(\S+)/.exec(text)?.[1] ?? ''),
-    requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
-    errors: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+) timeout/.exec(text)?.[1] ?? 0),
-  };
+  return runWrk(url, script, { connections: CONNECTIONS, durationS, core: 1 });
 }
 
 async function main(): Promise<void> {
@@ -255,30 +220,4 @@ async function main(): Promise<void> {
   console.log(`\nwritten ${file}`);
 }
 
-async function shutdown(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((res) => {
-          if (c.exitCode !== null || c.signalCode !== null) return res();
-          const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            res();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
-main()
-  .then(async () => {
-    await shutdown();
-    process.exit(0);
-  })
-  .catch(async (err: unknown) => {
-    console.error(err);
-    await shutdown();
-    process.exit(1);
-  });
+runBench(main, children);
