@@ -13,19 +13,11 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scaleout/infra';
+import { arg, requireBinaries, seconds } from '../bench-args.js';
+import { runBench, runWrk, type WrkResult } from '../wrk-runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-function seconds(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(raw);
-  if (!m) throw new Error(`bad duration ${raw}`);
-  return m[2] === 'ms' ? Number(m[1]) / 1000 : Number(m[1]);
-}
 
 const DURATION = seconds(arg('duration', '10s'));
 const WARMUP = seconds(arg('warmup', '2s'));
@@ -33,10 +25,7 @@ const CONNECTIONS = Number(arg('connections', '32'));
 const PRODUCTS = Number(arg('products', '200'));
 const TOTAL_SECONDS_BOUND = 600;
 
-for (const bin of ['wrk', 'nginx', 'taskset', 'mariadbd', 'memcached']) {
-  const found = spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin}`]).status === 0;
-  if (!found) throw new Error(`${bin} not found: install it with apt-get (packages: wrk, nginx, util-linux, mariadb-server, memcached)`);
-}
+requireBinaries(['wrk', 'nginx', 'taskset', 'mariadbd', 'memcached'], 'wrk, nginx, util-linux, mariadb-server, memcached');
 
 const work = mkdtempSync(join(tmpdir(), 'scaleout-bench-web-'));
 // nginx workers run as an unprivileged user when started by root: the document root must be readable.
@@ -123,21 +112,6 @@ async function startNginx(port: number, docroot: string): Promise<string> {
   return url;
 }
 
-interface WrkResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  requests: number;
-}
-
-function toMs(v: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
 function wrk(url: string, paths: string[], durationS: number): WrkResult {
   const script = join(work, `paths-${Math.random().toString(36).slice(2)}.lua`);
   writeFileSync(
@@ -145,18 +119,7 @@ function wrk(url: string, paths: string[], durationS: number): WrkResult {
     `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\n` +
       `local i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n`,
   );
-  const out = spawnSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${durationS}s`, '--latency', '-s', script, url], {
-    encoding: 'utf8',
-    timeout: (durationS + 30) * 1000,
-  });
-  if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr}`);
-  const text = out.stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
-  const p50 = toMs(/\n\s+50%\s+(\S+)/.exec(text)?.[1] ?? '');
-  const p99 = toMs(/\n\s+99%\s+(\S+)/.exec(text)?.[1] ?? '');
-  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
-  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+) timeout/.exec(text)?.[1] ?? 0);
-  return { requestsPerSecond: rps, p50Ms: p50, p99Ms: p99, errors, requests };
+  return runWrk(url, script, { connections: CONNECTIONS, durationS, core: 1 });
 }
 
 async function main(): Promise<void> {
@@ -245,30 +208,4 @@ async function main(): Promise<void> {
 }
 
 /** Stops every child (SIGTERM) and waits for them, so nothing is left behind and nginx finds its files. */
-async function shutdown(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((res) => {
-          if (c.exitCode !== null || c.signalCode !== null) return res();
-          const t = setTimeout(() => c.kill('SIGKILL'), 30_000);
-          c.once('exit', () => {
-            clearTimeout(t);
-            res();
-          });
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
-main()
-  .then(async () => {
-    await shutdown();
-    process.exit(0);
-  })
-  .catch(async (err: unknown) => {
-    console.error(err);
-    await shutdown();
-    process.exit(1);
-  });
+runBench(main, children);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { LoadBalancer } from './app.js';
 import { LbError, type LbErrorCode } from './errors.js';
 import { parseServerSpec } from './config.js';
+import cacheRoutes from './cache/cache-routes.js';
 
 export interface AdminRoutesOptions {
   lb: LoadBalancer;
@@ -175,6 +176,8 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
       return reply.code(204).send();
     },
   );
+
+  await app.register(cacheRoutes, { cache: lb.cache });
 };
 
 export default adminRoutes;

@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { createRegistry, type Registry } from '@scaleout/metrics';
 import { buildAdminApp, Readiness, type Logger } from '@scaleout/service';
 import adminRoutes from './admin-routes.js';
+import { backgroundRefresher } from './cache/background-refresh.js';
+import { PageCache } from './cache/page-cache.js';
 import type { AdminState, BackendServer, ServerSpec } from './backend-server.js';
 import { poolConfigs, statusMatcher, type LbConfig, type PoolConfig } from './config.js';
 import { DnsDiscovery } from './dns-discovery.js';
@@ -87,6 +89,9 @@ export class LoadBalancer {
   #https: tls.Server | null = null;
   #tls: { cert: string | Buffer; key: string | Buffer } | null = null;
   addresses: LbAddresses = { http: 0, https: null, admin: 0 };
+  /** The page cache, when a pool caches (LB_CACHE). */
+  readonly cache: PageCache | null = null;
+  #refresher: { close(): void } | null = null;
 
   constructor(config: LbConfig, deps: LbDeps) {
     this.config = config;
@@ -171,7 +176,32 @@ export class LoadBalancer {
       httpsRedirectPort: null,
       stickySourceFallback: c.stickyFallback === 'source',
     };
-    this.engine = new ProxyEngine(settings, router, this.pools, sticky, trusted, metrics, this.logger);
+    const cachedPools = new Map<string, string[]>();
+    for (const pc of this.poolConfigs) if (pc.cachePaths !== null) cachedPools.set(pc.name, pc.cachePaths);
+    if (cachedPools.size > 0) {
+      this.cache = new PageCache(
+        {
+          pools: cachedPools,
+          maxBytes: c.cacheMaxBytes,
+          maxObjectBytes: c.cacheMaxObjectBytes,
+          maxVariants: c.cacheMaxVariants,
+          defaultTtlMs: c.cacheDefaultTtl,
+          graceMs: c.cacheGrace,
+          keepMs: c.cacheKeep,
+          waitTimeoutMs: c.cacheWaitTimeout,
+          hitForMissMs: c.cacheHitForMiss,
+          bypassCookies: c.cacheBypassCookies,
+          stickyCookie: c.sticky ? c.cookieName : null,
+        },
+        this.registry,
+        this.logger,
+        deps.adminToken,
+      );
+      const refresher = backgroundRefresher(this.cache, { serverTimeoutMs: c.serverTimeout, via: c.via ? c.instance : null });
+      this.cache.refresher = refresher.refresh;
+      this.#refresher = refresher;
+    }
+    this.engine = new ProxyEngine(settings, router, this.pools, sticky, trusted, metrics, this.logger, this.cache);
     this.readiness.register('servers', () => {
       const pool = this.pools.get(c.defaultPool)!;
       if (!pool.anyUp) throw new Error(`no server up in pool ${pool.name}`);
@@ -284,6 +314,7 @@ export class LoadBalancer {
     const closing = [this.#http, this.#https].filter((s): s is net.Server => s !== null).map((s) => new Promise<void>((r) => s.close(() => r())));
     await this.engine.shutdown(Math.max(0, graceMs - 500));
     await Promise.all(closing);
+    this.#refresher?.close();
     await this.admin.close();
   }
 

@@ -81,6 +81,20 @@ export const lbConfigSpec = {
   trustedProxies: env.list({ default: [] }),
   via: env.bool({ default: true }),
   stateFile: env.optionalString(),
+
+  /** Page cache (off unless set): LB_CACHE=true caches LB_CACHE_POOLS (default: the default pool). */
+  cache: env.bool({ default: false }),
+  cachePools: env.list({ default: [], itemPattern: /^[a-z][a-z0-9_]{0,31}$/ }),
+  cachePaths: env.list({ default: ['/'], itemPattern: /^\/\S*$/ }),
+  cacheMaxBytes: env.int({ default: 64 * 1024 * 1024, min: 4096 }),
+  cacheMaxObjectBytes: env.int({ default: 1024 * 1024, min: 0 }),
+  cacheMaxVariants: env.int({ default: 8, min: 1, max: 1000 }),
+  cacheDefaultTtl: env.duration({ default: 0 }),
+  cacheGrace: env.duration({ default: 10_000 }),
+  cacheKeep: env.duration({ default: 60_000 }),
+  cacheWaitTimeout: env.duration({ default: 5_000 }),
+  cacheHitForMiss: env.duration({ default: 30_000 }),
+  cacheBypassCookies: env.list({ default: ['sid'], itemPattern: /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/ }),
 } as const;
 
 export type LbConfig = ConfigOf<typeof lbConfigSpec>;
@@ -99,6 +113,8 @@ export interface PoolConfig {
   algorithm: Algorithm;
   hashKey: HashKeySource;
   checkPath: string | null;
+  /** Path prefixes the page cache covers (null: no cache for this pool). */
+  cachePaths: string[] | null;
 }
 
 /**
@@ -109,6 +125,8 @@ export function poolConfigs(cfg: LbConfig, source: Record<string, string | undef
   if (!cfg.pools.includes(cfg.defaultPool)) {
     throw new ConfigError('LB_DEFAULT_POOL', `LB_DEFAULT_POOL=${JSON.stringify(cfg.defaultPool)} is invalid: expected one of LB_POOLS (${cfg.pools.join(', ')})`);
   }
+  const unknown = cfg.cachePools.find((p) => !cfg.pools.includes(p));
+  if (unknown !== undefined) throw new ConfigError('LB_CACHE_POOLS', `LB_CACHE_POOLS names ${JSON.stringify(unknown)}, which is not in LB_POOLS (${cfg.pools.join(', ')})`);
   return cfg.pools.map((name) => {
     const v = (what: string) => {
       const key = `LB_POOL_${name.toUpperCase()}_${what}`;
@@ -137,7 +155,15 @@ export function poolConfigs(cfg: LbConfig, source: Record<string, string | undef
     const checkRaw = checkVar?.raw ?? cfg.checkPath;
     const checkPath = checkRaw === 'none' || checkRaw === 'off' ? null : checkRaw;
     if (checkPath !== null && !checkPath.startsWith('/')) throw new ConfigError(checkVar?.key ?? 'LB_CHECK_PATH', `${checkVar?.key ?? 'LB_CHECK_PATH'}=${JSON.stringify(checkRaw)} is invalid: expected a path starting with / or none`);
-    return { name, servers, discover, algorithm, hashKey, checkPath };
+    const cached = cfg.cache && (cfg.cachePools.length === 0 ? isDefault : cfg.cachePools.includes(name));
+    const pathsVar = v('CACHE_PATHS');
+    let cachePaths: string[] | null = null;
+    if (cached) {
+      cachePaths = pathsVar ? pathsVar.raw.split(',').map((p) => p.trim()).filter(Boolean) : cfg.cachePaths;
+      const bad = cachePaths.find((p) => !p.startsWith('/'));
+      if (bad !== undefined || cachePaths.length === 0) throw new ConfigError(pathsVar?.key ?? 'LB_CACHE_PATHS', `${pathsVar?.key ?? 'LB_CACHE_PATHS'} is invalid: expected path prefixes starting with /`);
+    }
+    return { name, servers, discover, algorithm, hashKey, checkPath, cachePaths };
   });
 }
 

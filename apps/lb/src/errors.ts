@@ -25,6 +25,8 @@ export const LB_ERRORS = {
   LB_ERR_SHUTTING_DOWN: { status: 503, text: 'Service Unavailable' },
   LB_ERR_SERVER_TIMEOUT: { status: 504, text: 'Gateway Timeout' },
   LB_ERR_UNAUTHORIZED: { status: 401, text: 'Unauthorized' },
+  LB_ERR_PURGE_FORBIDDEN: { status: 403, text: 'Forbidden' },
+  LB_ERR_PURGE_NOT_ALLOWED: { status: 405, text: 'Method Not Allowed' },
   LB_ERR_NOT_FOUND: { status: 404, text: 'Not Found' },
   LB_ERR_CONFLICT: { status: 409, text: 'Conflict' },
   LB_ERR_INVALID: { status: 400, text: 'Bad Request' },

@@ -1,6 +1,9 @@
 import { BackendConn, type BackendUser } from './backend-conn.js';
 import type { BackendServer } from './backend-server.js';
 import type { Pick } from './balancer.js';
+import { cachedResponse } from './cache/cached-response.js';
+import { PageCache, type CacheFetch, type CacheWaiter } from './cache/page-cache.js';
+import type { CacheObject } from './cache/cache-object.js';
 import { ChunkedParser } from './chunked-parser.js';
 import { isFault, type LbErrorCode } from './errors.js';
 import type { DeadlineKind, FrontConnection } from './front-connection.js';
@@ -53,7 +56,7 @@ function joinHead(head: string, parts: Buffer[], bytes: number): Buffer {
  * One request/response through the LB: route, pick (sticky cookie, algorithm, queue), send on a
  * pooled backend connection, forward the response with its framing tracked, retry when allowed.
  */
-export class Exchange implements BackendUser, QueueWaiter {
+export class Exchange implements BackendUser, QueueWaiter, CacheWaiter {
   readonly conn: FrontConnection;
   readonly head: RequestHead;
   readonly engine: ProxyEngine;
@@ -94,6 +97,12 @@ export class Exchange implements BackendUser, QueueWaiter {
   #clientIp = '';
   #hashKey: string | undefined;
   #reused = false;
+  // page cache
+  /** On a cached route: the answer gets X-Cache and the upstream X-Cache is renamed. */
+  #cacheRoute = false;
+  #cacheFetch: CacheFetch | null = null;
+  /** Key of the fetch this exchange waits for (coalescing). */
+  #waitingKey: string | null = null;
   // QueueWaiter
   deadline = 0;
   done = false;
@@ -152,6 +161,18 @@ export class Exchange implements BackendUser, QueueWaiter {
     }
     if (this.pool.balancer.algorithm === 'hash') this.#hashKey = this.#hashKeyOf();
 
+    const cache = e.cache;
+    if (cache !== null) {
+      if (h.method === 'PURGE') {
+        this.#purge(cache, rest);
+        return;
+      }
+      if (cache.covers(this.pool.name, h.target)) {
+        this.#cacheRoute = true;
+        if (this.#cacheLookup(cache, rest, true)) return;
+      }
+    }
+
     if (rest !== null) {
       this.onClientData(rest);
       if (this.#phase === Phase.Done) return;
@@ -173,6 +194,121 @@ export class Exchange implements BackendUser, QueueWaiter {
       if (p.startsWith(prefix)) return p.slice(prefix.length);
     }
     return undefined;
+  }
+
+  // ---- page cache --------------------------------------------------------------------------------
+
+  /** Look the request up; true when it is answered from the cache or waits for another fetch. */
+  #cacheLookup(cache: PageCache, rest: Buffer | null, coalesce: boolean): boolean {
+    const l = cache.lookup(this.head, this.#cookieRest, this.pool, this.engine.now, this, coalesce);
+    switch (l.kind) {
+      case 'bypass':
+        return false;
+      case 'fetch':
+        this.#cacheFetch = l.fetch;
+        return false;
+      case 'hit':
+        if (rest !== null) this.conn.stash(rest);
+        this.#serveCached(l.obj, l.result === 'hit' ? 'HIT' : 'STALE');
+        return true;
+      default:
+        if (rest !== null) this.conn.stash(rest);
+        this.#waitingKey = PageCache.keyOf(this.head.host, this.head.target);
+        this.conn.setDeadline('cache', cache.settings.waitTimeoutMs);
+        return true;
+    }
+  }
+
+  /** The fetch this exchange waited for ended: look up again (a hit, usually) or go to a server. */
+  cacheWake(failed: boolean): void {
+    if (this.#phase === Phase.Done || this.#waitingKey === null) return;
+    this.#waitingKey = null;
+    this.conn.setDeadline('server', this.engine.settings.serverTimeoutMs);
+    if (this.#cacheLookup(this.engine.cache!, null, !failed)) return;
+    this.#acquire();
+  }
+
+  #cacheWaitTimeout(): void {
+    const cache = this.engine.cache!;
+    cache.unwait(this.#waitingKey!, this);
+    this.#waitingKey = null;
+    cache.metrics.waitTimeouts.labels({ pool: this.pool.name }).inc();
+    this.conn.setDeadline('server', this.engine.settings.serverTimeoutMs);
+    if (this.#cacheLookup(cache, null, false)) return;
+    this.#acquire();
+  }
+
+  #cacheBytes(obj: CacheObject, xcache: string, close: boolean): Buffer {
+    const e = this.engine;
+    return cachedResponse(obj, this.head, e.now, xcache, e.settings.via ? e.settings.instance : null, close);
+  }
+
+  /** Answer from the cache without a server. */
+  #serveCached(obj: CacheObject, xcache: string): void {
+    const e = this.engine;
+    const close = this.head.close || this.conn.clientEnded || e.shuttingDown || !this.#bodyDone;
+    this.#phase = Phase.Done;
+    this.done = true;
+    this.conn.socket.write(this.#cacheBytes(obj, xcache, close));
+    this.conn.exchangeDone(!close);
+  }
+
+  /**
+   * A server answered a cache fetch: a 304 to our validators or a 5xx with a stale object allowed
+   * (stale-if-error, grace) is answered from the cache (true); otherwise capture starts when the
+   * answer may be stored.
+   */
+  #cacheAnswer(f: CacheFetch, r: ResponseHead, rest: Buffer | null): boolean {
+    const cache = this.engine.cache!;
+    const now = this.engine.now;
+    let serve: CacheObject | null = null;
+    let xcache = 'STALE';
+    if (r.status === 304 && f.stale !== null && f.stale.hasValidators) {
+      // the stored body answers even when the refreshed headers no longer allow storing it
+      cache.revalidated(f.stale, r.rawNames, r.names, r.values, f.requestMs, now);
+      serve = f.stale;
+      xcache = 'REVALIDATED';
+      cache.metrics.count(f.pool, 'revalidated');
+    } else if (r.status >= 500) {
+      serve = cache.staleForError(f, now);
+    }
+    if (serve !== null) {
+      this.#cacheFetch = null;
+      cache.abandon(f, false);
+      if (rest !== null || r.framing !== 'none') this.#backendReusable = false;
+      this.pool.recordResult(this.server!, r.status < 500);
+      this.conn.socket.write(this.#cacheBytes(serve, xcache, this.#closeAfter));
+      this.#finish();
+      return true;
+    }
+    if (r.framing === 'close') cache.notStored(f);
+    else cache.begin(f, r.status, r, r.framing === 'length' ? r.contentLength : r.framing === 'chunked' ? -1 : 0, now);
+    return false;
+  }
+
+  /** Method PURGE: the admin token removes every variant of the URL; without it 403; on a route without cache 405. */
+  #purge(cache: PageCache, rest: Buffer | null): void {
+    const h = this.head;
+    if (rest !== null) this.onClientData(rest);
+    if (!this.#bodyDone) {
+      this.#clientFault('LB_ERR_BAD_REQUEST', 'PURGE with a body');
+      return;
+    }
+    const e = this.engine;
+    const close = h.close || this.conn.clientEnded || e.shuttingDown;
+    this.#phase = Phase.Done;
+    this.done = true;
+    const ai = h.names.indexOf('authorization');
+    let out: Buffer;
+    if (!cache.caches(this.pool.name)) out = lbErrorResponse('LB_ERR_PURGE_NOT_ALLOWED', e.settings.instance, close);
+    else if (!cache.purgeAuthorized(ai < 0 ? undefined : h.values[ai])) out = lbErrorResponse('LB_ERR_PURGE_FORBIDDEN', e.settings.instance, close);
+    else {
+      const n = cache.purgeUrl(`http://${h.host}${h.target}`, 'method');
+      const body = `{"purged":${n}}\n`;
+      out = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nX-Served-By: ${e.settings.instance}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`, 'latin1');
+    }
+    this.conn.socket.write(out);
+    this.conn.exchangeDone(!close);
   }
 
   // ---- selection -------------------------------------------------------------------------------
@@ -281,6 +417,7 @@ export class Exchange implements BackendUser, QueueWaiter {
     let xfp: string | null = null;
     let xfh: string | null = null;
     let hasHost = false;
+    const cf = this.#cacheFetch;
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
       if (DROP_REQUEST.has(n)) {
@@ -293,10 +430,16 @@ export class Exchange implements BackendUser, QueueWaiter {
       }
       if (extraHop !== null && extraHop.includes(n)) continue;
       if (n === 'cookie' && sticky) continue;
+      if (cf !== null && (n === 'if-none-match' || n === 'if-modified-since')) continue;
       if (n === 'host') hasHost = true;
       out += `${raw[i]}: ${values[i]}\r\n`;
     }
     if (sticky && this.#cookieRest !== null) out += `Cookie: ${this.#cookieRest}\r\n`;
+    if (cf !== null && cf.stale !== null && h.method === 'GET') {
+      const f = cf.stale.freshness;
+      if (f.etag !== null) out += `If-None-Match: ${f.etag}\r\n`;
+      if (f.lastModified !== null) out += `If-Modified-Since: ${new Date(f.lastModified).toUTCString()}\r\n`;
+    }
     if (!hasHost) out += `Host: ${h.host || server.address}\r\n`;
     const peer = this.conn.peer;
     out += `X-Forwarded-For: ${xff === null ? peer : `${xff}, ${peer}`}\r\n`;
@@ -459,14 +602,25 @@ export class Exchange implements BackendUser, QueueWaiter {
     this.#responseStarted = true;
     const h = this.head;
     if (h.close || r.framing === 'close' || !this.#bodyDone || this.engine.shuttingDown || this.conn.clientEnded) this.#closeAfter = true;
+    const cf = this.#cacheFetch;
+    if (cf !== null && this.#cacheAnswer(cf, r, rest)) return;
     if (r.framing === 'chunked') {
       const decode = h.minor === 0;
       if (decode) this.#closeAfter = true;
       const sock = this.conn.socket;
+      const capture = cf !== null && cf.parts !== null ? cf : null;
+      const cache = this.engine.cache;
       this.#respChunks = new ChunkedParser(
         Number.MAX_SAFE_INTEGER,
         65536,
-        decode ? (b, s, e) => void (sock.write(b.subarray(s, e)) || this.backend?.socket.pause()) : undefined,
+        capture !== null
+          ? (b, s, e) => {
+              cache!.capture(capture, b.subarray(s, e));
+              if (decode) void (sock.write(b.subarray(s, e)) || this.backend?.socket.pause());
+            }
+          : decode
+            ? (b, s, e) => void (sock.write(b.subarray(s, e)) || this.backend?.socket.pause())
+            : undefined,
       );
     } else if (r.framing === 'length') {
       this.#respRemaining = r.contentLength;
@@ -481,6 +635,7 @@ export class Exchange implements BackendUser, QueueWaiter {
     } else if (rest !== null && r.framing === 'length' && rest.length <= r.contentLength && rest.length <= JOIN_LIMIT) {
       // The usual small response: head and body in one buffer, one write.
       this.#respRemaining -= rest.length;
+      if (cf !== null) this.engine.cache!.capture(cf, rest);
       const ok = sock.write(joinHead(head, [rest], rest.length));
       if (this.#respRemaining === 0) this.#finish();
       else {
@@ -504,11 +659,14 @@ export class Exchange implements BackendUser, QueueWaiter {
     const values = r.values;
     const raw = r.rawNames;
     const sticky = e.sticky;
+    const cacheRoute = this.#cacheRoute;
     for (let i = 0; i < names.length; i++) {
       if (sticky !== null && names[i] === 'set-cookie' && sticky.isOwnSetCookie(values[i]!)) continue;
-      out += `${raw[i]}: ${values[i]}\r\n`;
+      if (cacheRoute && names[i] === 'x-cache') out += `X-Cache-Upstream: ${values[i]}\r\n`;
+      else out += `${raw[i]}: ${values[i]}\r\n`;
     }
     if (server === null) return out + '\r\n'; // interim
+    if (cacheRoute) out += this.#cacheFetch === null ? 'X-Cache: BYPASS\r\n' : 'X-Cache: MISS\r\n';
     if (r.framing === 'length') out += `Content-Length: ${r.contentLength}\r\n`;
     else if (r.framing === 'chunked' && h.minor === 1) out += 'Transfer-Encoding: chunked\r\n';
     if (sticky !== null && this.#setCookie) {
@@ -527,7 +685,11 @@ export class Exchange implements BackendUser, QueueWaiter {
     let complete = false;
     if (r.framing === 'length') {
       const n = Math.min(this.#respRemaining, buf.length);
-      if (n > 0) ok = sock.write(n === buf.length ? buf : buf.subarray(0, n));
+      if (n > 0) {
+        const part = n === buf.length ? buf : buf.subarray(0, n);
+        ok = sock.write(part);
+        if (this.#cacheFetch !== null) this.engine.cache!.capture(this.#cacheFetch, part);
+      }
       this.#respRemaining -= n;
       if (n < buf.length) this.#backendReusable = false;
       complete = this.#respRemaining === 0;
@@ -667,6 +829,12 @@ export class Exchange implements BackendUser, QueueWaiter {
   #finish(): void {
     if (this.#phase === Phase.Done) return;
     this.#phase = Phase.Done;
+    const cf = this.#cacheFetch;
+    if (cf !== null) {
+      this.#cacheFetch = null;
+      const r = this.#resp!;
+      this.engine.cache!.complete(cf, r.status, r.reason, r.rawNames, r.names, r.values, this.engine.now);
+    }
     const server = this.server!;
     const b = this.backend;
     this.backend = null;
@@ -682,9 +850,17 @@ export class Exchange implements BackendUser, QueueWaiter {
   }
 
   /** Ends the exchange without a reusable backend: drops the backend connection, frees the server slot. */
-  #teardown(): BackendServer | null {
+  #teardown(failed = true): BackendServer | null {
     this.#phase = Phase.Done;
     this.done = true;
+    if (this.#cacheFetch !== null) {
+      this.engine.cache!.abandon(this.#cacheFetch, failed);
+      this.#cacheFetch = null;
+    }
+    if (this.#waitingKey !== null) {
+      this.engine.cache!.unwait(this.#waitingKey, this);
+      this.#waitingKey = null;
+    }
     this.backend?.destroy();
     this.backend = null;
     const server = this.server;
@@ -711,7 +887,13 @@ export class Exchange implements BackendUser, QueueWaiter {
       this.#cut();
       return;
     }
+    const cf = this.#cacheFetch;
+    const stale = cf === null ? null : this.engine.cache!.staleForError(cf, this.engine.now);
     this.#teardown();
+    if (stale !== null) {
+      this.#serveCached(stale, 'STALE');
+      return;
+    }
     this.engine.metrics.lbResponses.labels({ pool: this.pool.name, code }).inc();
     const close = !this.#bodyDone || this.head.close || this.conn.clientEnded || this.engine.shuttingDown;
     this.conn.socket.write(lbErrorResponse(code, this.engine.settings.instance, close, this.head.method));
@@ -738,6 +920,10 @@ export class Exchange implements BackendUser, QueueWaiter {
       this.conn.destroy();
       return;
     }
+    if (kind === 'cache') {
+      if (this.#waitingKey !== null) this.#cacheWaitTimeout();
+      return;
+    }
     if (this.server !== null && kind === 'server') this.pool.recordResult(this.server, false);
     this.engine.logger.info({ pool: this.pool?.name, server: this.server?.name, kind, peer: this.conn.peer }, 'request timed out');
     if (kind === 'client') this.#clientFault('LB_ERR_BODY_TIMEOUT', 'request body not received within the client timeout');
@@ -748,7 +934,7 @@ export class Exchange implements BackendUser, QueueWaiter {
   abort(): void {
     if (this.#phase === Phase.Done) return;
     const wasTunnel = this.#phase === Phase.Tunnel;
-    const server = this.#teardown();
+    const server = this.#teardown(false);
     if (server !== null && !wasTunnel && this.#status === 0) this.#observe(server, 499);
   }
 }

@@ -7,7 +7,8 @@ import { parseRequestHead } from './request-head.js';
 import { normalizeIp } from './trusted-proxies.js';
 
 /** What the connection's single deadline currently guards. */
-export type DeadlineKind = 'head' | 'idle' | 'client' | 'server' | 'tunnel' | 'closing';
+/** `cache`: waiting for another request's fetch of the same URL (page cache coalescing). */
+export type DeadlineKind = 'head' | 'idle' | 'client' | 'server' | 'tunnel' | 'closing' | 'cache';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 

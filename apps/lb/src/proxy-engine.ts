@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '@scaleout/service';
+import type { PageCache } from './cache/page-cache.js';
 import { FrontConnection } from './front-connection.js';
 import type { LbMetrics } from './lb-metrics.js';
 import type { Pool } from './pool.js';
@@ -58,6 +59,8 @@ export class ProxyEngine {
     readonly trusted: TrustedProxies,
     readonly metrics: LbMetrics,
     readonly logger: Logger,
+    /** The page cache (null when no pool caches: the data plane never looks at it). */
+    readonly cache: PageCache | null = null,
   ) {
     const shortest = Math.min(settings.headerTimeoutMs, settings.keepAliveTimeoutMs, settings.queueTimeoutMs, settings.clientTimeoutMs, settings.serverTimeoutMs);
     const tickMs = Math.max(20, Math.min(250, Math.floor(shortest / 4)));

@@ -186,10 +186,11 @@ export async function admin(port: number, method: string, path: string, body?: u
  * Run `count` GETs over `concurrency` keep-alive raw connections (a light client, so that the LB
  * under test gets the CPU); returns per-backend counts (from `X-Backend`) and failures.
  */
-export async function load(port: number, count: number, concurrency: number, path = '/', headers = ''): Promise<{ counts: Record<string, number>; failures: string[] }> {
+export async function load(port: number, count: number, concurrency: number, path: string | ((i: number) => string) = '/', headers = ''): Promise<{ counts: Record<string, number>; failures: string[] }> {
   const counts: Record<string, number> = {};
   const failures: string[] = [];
-  const req = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`);
+  const fixed = typeof path === 'string' ? Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`) : null;
+  const requestOf = (i: number) => fixed ?? Buffer.from(`GET ${(path as (i: number) => string)(i)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`);
   let started = 0;
   const worker = (): Promise<void> =>
     new Promise((resolve) => {
@@ -204,9 +205,8 @@ export async function load(port: number, count: number, concurrency: number, pat
           resolve();
           return;
         }
-        started++;
         inflight = true;
-        s.write(req);
+        s.write(requestOf(started++));
       };
       const connect = () => {
         buf = null;

@@ -272,6 +272,8 @@ function webInstances(
         WEB_MEMCACHED_NODES: deps.mcs.map((m) => m.address).join(','),
         WEB_COOKIE_SECRET: o.secrets.cookieSecret,
         WEB_DRAIN_DELAY: '1s',
+        // a product or stock change bans the cached pages on both LBs (token: SCALEOUT_ADMIN_TOKEN)
+        WEB_LB_ADMIN_URLS: [1, 2].map((l) => `http://${stackAddress(o.net, 1, l)}:${LB_ADMIN_PORT}`).join(','),
       },
     });
   });
@@ -310,6 +312,9 @@ function lbInstances(o: StackOptions, webs: InstanceSpec[]): InstanceSpec[] {
         // Locally every client is 127.0.0.1: a source-IP hash would send every cookieless request
         // (curl, wrk) to one replica. Browsers still stick through the SRV cookie.
         LB_STICKY_FALLBACK: 'balance',
+        // The page cache: web marks anonymous catalogue pages and product JSON shareable and bans them on change.
+        LB_CACHE: 'true',
+        LB_CACHE_PATHS: '/',
       },
     });
     return { ...inst, adminUrl: `http://${host}:${LB_ADMIN_PORT}` };

@@ -19,6 +19,7 @@ import { LoginRateLimiter } from './shop/login-rate-limiter.js';
 import { Shop } from './shop/shop.js';
 import type { WebContext } from './web-context.js';
 import { createWebMetrics } from './web-metrics.js';
+import { LbCachePurger } from './cache/lb-cache-purger.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,7 +101,14 @@ export function createWebContext(config: WebConfig, options: WebContextOptions =
     ring,
     cache,
     sessions,
-    shop: new Shop({ db, cache, limiter, metrics, logger }),
+    shop: new Shop({
+      db,
+      cache,
+      limiter,
+      metrics,
+      logger,
+      purger: new LbCachePurger({ urls: config.lbAdminUrls, token: config.lbAdminToken ?? config.adminToken, timeoutMs: config.lbBanTimeout, metrics, logger }),
+    }),
     signer: createSigner(config.cookieSecret),
     csrf: new CsrfTokens(config.cookieSecret),
   };

@@ -66,6 +66,16 @@ export const webConfigSpec = {
   loginMaxFailuresPerAccount: env.int({ default: 5, min: 1, max: 1_000_000 }),
   loginMaxFailuresPerIp: env.int({ default: 100, min: 1, max: 1_000_000 }),
   adminToken: env.secret({ devDefault: DEV_ADMIN_TOKEN, minLength: 8 }),
+  /** Shared (LB page cache) freshness of anonymous catalogue pages and product JSON: s-maxage (0 = never public). */
+  sharedCacheTtl: env.duration({ default: 30_000, min: 0, max: 86_400_000 }),
+  /** stale-while-revalidate granted to the shared cache. */
+  sharedCacheSwr: env.duration({ default: 30_000, min: 0, max: 86_400_000 }),
+  /** Admin API base URLs of the load balancers whose page cache is banned when a product or its stock changes. */
+  lbAdminUrls: env.list({ default: [], itemPattern: /^https?:\/\/[^/\s]+\/?$/ }),
+  /** Bearer token of the LB admin API (falls back to SCALEOUT_ADMIN_TOKEN, then WEB_ADMIN_TOKEN's value). */
+  lbAdminToken: env.optionalString(),
+  /** Bound on each ban call (best effort: a failure is logged and counted, the write still succeeds). */
+  lbBanTimeout: env.duration({ default: 500, min: 10, max: 10_000 }),
   /** After SIGTERM, answer /readyz 503 this long before closing, so balancers stop sending work. */
   drainDelay: env.duration({ default: 0, min: 0, max: 60_000 }),
 };

@@ -31,6 +31,8 @@ export interface WebMetrics {
   rateLimiterErrors: Counter;
   /** `scaleout_web_checkouts_total{result}`: ok, replayed, out_of_stock, empty. */
   checkouts: Counter<'result'>;
+  /** `scaleout_web_lb_bans_total{result}`: page cache bans sent to the load balancers (ok, failed). */
+  lbBans: Counter<'result'>;
 }
 
 export function createWebMetrics(registry: Registry): WebMetrics {
@@ -105,6 +107,12 @@ export function createWebMetrics(registry: Registry): WebMetrics {
     checkouts: new Counter({
       name: name('checkouts', 'total'),
       help: 'Checkouts by result (ok, replayed, out_of_stock, empty).',
+      labelNames: ['result'],
+      registers,
+    }),
+    lbBans: new Counter({
+      name: name('lb_bans', 'total'),
+      help: 'Page cache bans sent to a load balancer when a product or its stock changed, by result (ok, failed).',
       labelNames: ['result'],
       registers,
     }),

@@ -5,7 +5,8 @@ import { cartCount, cartOf, withAdded, withOrdered, withQuantity } from '../shop
 import type { ProductPatch } from '../shop/products-repo.js';
 import type { ShopSessionData } from '../session/request-session.js';
 import type { WebContext } from '../web-context.js';
-import { checkApiCsrf, userOf, userOfData } from './route-helpers.js';
+import { catalogueKeys, checkApiCsrf, shareable, userOf, userOfData } from './route-helpers.js';
+import { productKey } from '../cache/lb-cache-purger.js';
 import {
   adminHeaders,
   apiCatalogueQuery,
@@ -65,6 +66,7 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
       const { page, q, pageSize } = request.query;
       const cat = await shop.catalogue(page, pageSize ?? config.pageSize, q);
       reply.header('x-cache', cat.cache);
+      shareable(ctx, request, reply, catalogueKeys(cat.value.items));
       return cat.value;
     },
   );
@@ -76,6 +78,7 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
       const product = await shop.product(request.params.id);
       reply.header('x-cache', product.cache);
       if (!product.value) throw new NotFoundError(`there is no product ${request.params.id}`);
+      shareable(ctx, request, reply, [productKey(product.value.id)]);
       return product.value;
     },
   );

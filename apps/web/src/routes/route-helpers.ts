@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CsrfError } from '../errors.js';
+import { parseCookies } from '../session/cookies.js';
+import { CATALOGUE_KEY, productKey } from '../cache/lb-cache-purger.js';
 import { cartCount } from '../shop/cart.js';
 import type { ShopSession, ShopSessionData } from '../session/request-session.js';
 import type { SafeHtml } from '../views/html.js';
@@ -33,7 +35,20 @@ export function anonymousContext(ctx: WebContext): PageContext {
 }
 
 export function sendHtml(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.value);
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  return reply.code(status).type('text/html; charset=utf-8').send(page.value);
+}
+
+/**
+ * An answer the LBs' page cache may share: only when the request carries no session cookie (then
+ * `public, max-age=0, s-maxage, stale-while-revalidate` and `Surrogate-Key`); with a session the
+ * answer stays `no-store` (set by default elsewhere).
+ */
+export function shareable(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, keys: readonly string[]): void {
+  const { sharedCacheTtl, sharedCacheSwr, cookieName } = ctx.config;
+  if (sharedCacheTtl <= 0 || parseCookies(request.headers.cookie).has(cookieName)) return;
+  reply.header('cache-control', `public, max-age=0, s-maxage=${Math.floor(sharedCacheTtl / 1000)}, stale-while-revalidate=${Math.floor(sharedCacheSwr / 1000)}`);
+  reply.header('surrogate-key', keys.join(' '));
 }
 
 /** Form POSTs: the `_csrf` field must be the token of the request's session. */
@@ -61,4 +76,9 @@ export function checkApiCsrf(ctx: WebContext, request: FastifyRequest): void {
 /** A local redirect target (`/path`), never another site (`//host`, `https://…`). */
 export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) && next.length <= 200 ? next : '/';
+}
+
+/** Surrogate keys of a catalogue page: `catalogue` and every product on it. */
+export function catalogueKeys(items: ReadonlyArray<{ id: number }>): string[] {
+  return [CATALOGUE_KEY, ...items.map((i) => productKey(i.id))];
 }

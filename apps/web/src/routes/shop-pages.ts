@@ -4,7 +4,7 @@ import { isWebError, NotFoundError, ValidationError } from '../errors.js';
 import { cartOf, withAdded, withOrdered, withQuantity } from '../shop/cart.js';
 import { cartPage, cataloguePage, loginPage, orderPage, ordersPage, productPage, signupPage } from '../views/pages.js';
 import type { WebContext } from '../web-context.js';
-import { checkFormCsrf, pageContext, safeNext, sendHtml, userOf } from './route-helpers.js';
+import { catalogueKeys, checkFormCsrf, pageContext, safeNext, sendHtml, shareable, userOf } from './route-helpers.js';
 import {
   accountForm,
   cartAddForm,
@@ -48,6 +48,7 @@ export const shopPages: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
     app.get<{ Querystring: CatalogueQs }>(path, { schema: { querystring: catalogueQuery } }, async (request, reply) => {
       const [cat, page] = await Promise.all([catalogue(request), pageContext(ctx, request)]);
       reply.header('x-cache', cat.cache);
+      shareable(ctx, request, reply, catalogueKeys(cat.value.items));
       return sendHtml(reply, 200, cataloguePage(page, cat.value));
     });
   }

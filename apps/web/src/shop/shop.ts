@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@scaleout/service';
 import type { Cached, ReadThroughCache } from '../cache/read-through-cache.js';
+import { CATALOGUE_KEY, productKey, type LbCachePurger } from '../cache/lb-cache-purger.js';
 import type { Database } from '../db/database.js';
 import { BadCredentialsError, RateLimitedError } from '../errors.js';
 import type { WebMetrics } from '../web-metrics.js';
@@ -31,6 +32,8 @@ export interface ShopOptions {
   limiter: LoginRateLimiter;
   metrics?: WebMetrics;
   logger?: Logger;
+  /** Bans the load balancers' cached pages of products that changed. */
+  purger?: LbCachePurger;
 }
 
 const CATALOGUE = 'catalogue';
@@ -47,8 +50,10 @@ export class Shop {
   readonly #cache: ReadThroughCache;
   readonly #limiter: LoginRateLimiter;
   readonly #metrics: WebMetrics | undefined;
+  readonly #purger: LbCachePurger | undefined;
 
   constructor(options: ShopOptions) {
+    this.#purger = options.purger;
     this.products = new ProductsRepo(options.db);
     this.users = new UsersRepo(options.db);
     this.orders = new OrdersRepo(options.db);
@@ -73,6 +78,8 @@ export class Shop {
   async updateProduct(id: number, patch: ProductPatch): Promise<Product | null> {
     const updated = await this.products.update(id, patch);
     await Promise.all([this.#cache.invalidate('product', `p:${id}`), this.#cache.bumpGeneration(CATALOGUE)]);
+    // after the read-through cache, so a page the LB fetches again is built from the new row
+    await this.#purger?.ban([productKey(id), CATALOGUE_KEY]);
     return updated;
   }
 
@@ -138,7 +145,10 @@ export class Shop {
       throw err;
     }
     this.#metrics?.checkouts.inc({ result: result.replayed ? 'replayed' : 'ok' });
-    if (!result.replayed) await Promise.all(result.order.lines.map((l) => this.#cache.invalidate('product', `p:${l.productId}`)));
+    if (!result.replayed) {
+      await Promise.all(result.order.lines.map((l) => this.#cache.invalidate('product', `p:${l.productId}`)));
+      await this.#purger?.ban(result.order.lines.map((l) => productKey(l.productId)));
+    }
     return result;
   }
 }

@@ -11,6 +11,7 @@ import { track } from '@scaleout/testing';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const SESSION_SERVER = join(REPO_ROOT, 'apps/session/src/server.ts');
 export const WEB_SERVER = join(REPO_ROOT, 'apps/web/src/server.ts');
+export const LB_SERVER = join(REPO_ROOT, 'apps/lb/src/server.ts');
 
 const logDir = mkdtempSync(join(tmpdir(), 'scaleout-web-test-'));
 // The logs go when the test process ends (set KEEP_TEST_LOGS=1 to keep them for a post-mortem).
@@ -28,7 +29,7 @@ export interface ServiceProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-async function startNodeService(name: string, entry: string, host: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+async function startNodeService(name: string, entry: string, host: string, port: number, env: Record<string, string>, readyUrl?: string): Promise<ServiceProcess> {
   if (!existsSync(entry)) throw new Error(`${entry} does not exist`);
   const url = `http://${host}:${port}`;
   const logFile = join(logDir, `${name}.log`);
@@ -40,7 +41,7 @@ async function startNodeService(name: string, entry: string, host: string, port:
         args: ['--import', 'tsx', entry],
         cwd: REPO_ROOT,
         env: { ...process.env, NODE_ENV: 'development', ...env },
-        ready: httpProbe({ url: `${url}/readyz` }),
+        ready: httpProbe({ url: readyUrl ?? `${url}/readyz` }),
         readyTimeoutMs: 90_000,
         stopTimeoutMs: 15_000,
       },
@@ -90,4 +91,21 @@ export async function startWebReplica(name: string, env: Record<string, string>,
     WEB_LOG_LEVEL: 'warn',
     ...env,
   });
+}
+
+/** A load balancer process (apps/lb) on free ports: `url` is its HTTP listener, `adminUrl` its admin API. */
+export async function startLoadBalancer(name: string, env: Record<string, string>, options: { adminPort?: number } = {}): Promise<ServiceProcess & { adminUrl: string }> {
+  const host = '127.0.0.1';
+  const port = await freePort(host);
+  const adminPort = options.adminPort ?? (await freePort(host));
+  const adminUrl = `http://${host}:${adminPort}`;
+  const p = await startNodeService(
+    name,
+    LB_SERVER,
+    host,
+    port,
+    { LB_INSTANCE: name, LB_HOST: host, LB_HTTP_PORT: String(port), LB_HTTPS: 'false', LB_ADMIN_HOST: host, LB_ADMIN_PORT: String(adminPort), LB_LOG_LEVEL: 'warn', LB_SLOW_START: '0', ...env },
+    `${adminUrl}/readyz`,
+  );
+  return Object.assign(p, { adminUrl });
 }
