@@ -227,6 +227,12 @@ function proxyInstances(o: StackOptions, dbs: InstanceSpec[]): InstanceSpec[] {
       metricsTarget: `${host}:${PROXY_ADMIN_PORT}`,
       env: {
         DBPROXY_INSTANCE: `proxy${n}`,
+        // Connection ids from a block per proxy; a KILL of the peer's id is forwarded to its admin API.
+        DBPROXY_ID_BLOCK: String(n),
+        DBPROXY_PEERS: [1, 2]
+          .filter((m) => m !== n)
+          .map((m) => `${m}=http://${stackAddress(o.net, 5, m)}:${PROXY_ADMIN_PORT}`)
+          .join(','),
         DBPROXY_HOST: host,
         DBPROXY_PORT: String(PROXY_PORT),
         DBPROXY_ADMIN_HOST: host,
