@@ -117,7 +117,7 @@
     const d = i.detail || {};
     switch (i.service) {
       case 'lb':
-        return 'queue ' + (d.queue ?? '–') + ' · up ' + (d.serversUp ?? '–') + (d.panic ? ' · PANIC' : '');
+        return 'queue ' + (d.queue ?? '–') + ' · up ' + (d.serversUp ?? '–') + (d.pageCacheHitRatio !== null && d.pageCacheHitRatio !== undefined ? ' · page hit ' + fmtPct(d.pageCacheHitRatio) : '') + (d.panic ? ' · PANIC' : '');
       case 'web':
         return 'cache hit ' + fmtPct(d.cacheHitRatio) + ' · db ' + fmtRate(d.dbQps || 0) + '/s';
       case 'session': {
@@ -305,7 +305,8 @@
     { key: 'rps', title: 'Requests/s at the LBs', fmt: fmtRate },
     { key: 'p99Ms', title: 'p99 at the LBs (ms)', fmt: fmtMs },
     { key: 'errorsPerSecond', title: 'Errors/s', fmt: fmtRate },
-    { key: 'cacheHitRatio', title: 'Cache hit ratio', fmt: fmtPct },
+    { key: 'pageCacheHitRatio', title: 'Page cache hit ratio (LBs)', fmt: fmtPct },
+    { key: 'cacheHitRatio', title: 'Read-through cache hit ratio (web)', fmt: fmtPct },
     { key: 'webReplicas', title: 'Web replicas running', fmt: (v) => String(v) },
     { key: 'dbQps', title: 'Queries/s at the proxies', fmt: fmtRate },
   ];

@@ -28,7 +28,7 @@ function tier(i: InstanceFigures): string {
 /** The compact live table of `scaleout status --watch`. */
 export function formatFigures(f: StackFigures): string {
   const h = f.headline;
-  const head = `${new Date(f.at).toLocaleTimeString()}  ${rate(h.rps)} req/s  p99 ${ms(h.p99Ms)}  errors ${rate(h.errorsPerSecond)}/s (${pct(h.errorRate)})  cache hit ${pct(h.cacheHitRatio)}  web ${h.webReplicas}  db ${rate(h.dbQps)} q/s`;
+  const head = `${new Date(f.at).toLocaleTimeString()}  ${rate(h.rps)} req/s  p99 ${ms(h.p99Ms)}  errors ${rate(h.errorsPerSecond)}/s (${pct(h.errorRate)})  page cache ${pct(h.pageCacheHitRatio)}  cache hit ${pct(h.cacheHitRatio)}  web ${h.webReplicas}  db ${rate(h.dbQps)} q/s`;
   const header = ['NAME', 'SERVICE', 'STATE', 'REQ/S', 'P99', 'ERR', 'INFL', 'TIER'];
   const rows = f.instances.map((i) => [
     i.name,

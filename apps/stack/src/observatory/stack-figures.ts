@@ -44,6 +44,8 @@ export interface HeadlineFigures {
   p99Ms: number | null;
   errorsPerSecond: number;
   errorRate: number;
+  /** Share of the LBs' cacheable requests answered by their page cache (0..1), null when none. */
+  pageCacheHitRatio: number | null;
   /** Read-through cache hit ratio of the web tier (0..1), null when no lookups. */
   cacheHitRatio: number | null;
   webReplicas: number;
@@ -114,6 +116,8 @@ export function stackFigures(input: FigureInputs): StackFigures {
   // LBs: requests answered (by servers and by the LB itself), and one edge per web server.
   let lbRps = 0;
   let lbErrors = 0;
+  let pageHits = 0;
+  let pageLookups = 0;
   const lbWindows: ScrapeWindow[] = [];
   for (const lb of of('lb')) {
     const w = input.window(lb.name);
@@ -121,8 +125,14 @@ export function stackFigures(input: FigureInputs): StackFigures {
     const f = fig(lb.name);
     const generated = w.rate('scaleout_lb_lb_responses_total');
     const served = w.rate('scaleout_lb_responses_total');
+    // Answers of the LB's page cache that no server saw (hits, stale copies, coalesced waiters).
+    const cacheServed = w.rate('scaleout_lb_cache_requests_total', (l) => l.result === 'hit' || l.result === 'stale') + w.rate('scaleout_lb_cache_coalesced_total');
+    const cacheLookups = w.rate('scaleout_lb_cache_requests_total', (l) => l.result !== 'bypass');
+    pageHits += cacheServed;
+    pageLookups += cacheLookups;
+    f.detail.pageCacheHitRatio = cacheLookups > 0 ? Math.min(1, cacheServed / cacheLookups) : null;
     const errors = w.rate('scaleout_lb_responses_total', (l) => l.code === '5xx') + generated;
-    f.rps = served + generated;
+    f.rps = served + generated + cacheServed;
     f.errorRate = ratio(errors, f.rps);
     f.p99Ms = w.quantileMs('scaleout_lb_request_duration_seconds', 0.99);
     f.inFlight = w.up ? w.gauge('scaleout_lb_in_flight_requests') : null;
@@ -252,6 +262,7 @@ export function stackFigures(input: FigureInputs): StackFigures {
     p99Ms: mergedQuantileMs(lbHist, 'scaleout_lb_request_duration_seconds', 0.99),
     errorsPerSecond: lbErrors,
     errorRate: ratio(lbErrors, lbRps),
+    pageCacheHitRatio: pageLookups > 0 ? Math.min(1, pageHits / pageLookups) : null,
     cacheHitRatio: cacheLookups > 0 ? cacheHits / cacheLookups : null,
     webReplicas: of('web').filter((w) => w.state === 'running').length,
     dbQps,
