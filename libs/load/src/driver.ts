@@ -7,7 +7,7 @@ export interface Driver {
   prepare(): Promise<void>;
   /**
    * Starts one arrival intended at `intended` (performance.now() ms); calls `done` when it has finished
-   * (ok or not). Returns true when it started at once (so its lateness is the generator's own).
+   * (ok or not). Returns true when it started at once, false when it waits for a connection or slot.
    */
   arrive(intended: number, done: () => void): boolean;
   /** Arrivals started or waiting and not finished. */
