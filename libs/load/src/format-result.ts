@@ -29,17 +29,17 @@ function table(header: string[], rows: string[][]): string {
 
 /** The final table: run figures, the generator's verdict, and for shop the journeys. */
 export function formatResult(r: LoadResult): string {
-  const unit = r.unit === 'journeys' ? 'journeys/s' : 'req/s';
+  const unit = r.spec.workload === 'shop' ? 'journeys/s' : 'req/s';
   const out: string[] = [];
   const what = r.spec.workload === 'get' ? `get ${r.spec.url}` : `shop ${r.spec.baseUrls ? r.spec.baseUrls.join(' ') : `via DNS ${r.spec.dns!.name} @${r.spec.dns!.server}:${r.spec.dns!.port}`}`;
-  out.push(`${what}: ${r.model} model, ${(r.durationMs / 1000).toFixed(1)} s, stopped by ${r.stopped}`);
+  out.push(`${what}: ${r.model ?? (r.spec.rate ? 'open' : 'closed')} model, ${(r.durationMs / 1000).toFixed(1)} s, stopped by ${r.stopped}`);
   const target = r.targetRate !== undefined ? `  target ${r.targetRate.toFixed(0)} ${unit}` : '';
-  out.push(`achieved ${r.achievedRate.toFixed(1)} ${unit}${target}  sent ${r.sent}  completed ${r.completed}  errors ${r.errors}${kinds(r.errorsByKind)}${r.unit === 'journeys' ? `  HTTP requests ${r.requests}` : ''}`);
+  out.push(`achieved ${r.achievedRate.toFixed(1)} ${unit}${target}  sent ${r.sent}  completed ${r.completed}  errors ${r.errors}${kinds(r.errorsByKind)}${r.spec.workload === 'shop' ? `  HTTP requests ${r.requests ?? '?'}` : ''}`);
   const lat = r.latency;
   out.push(
     table(
       ['latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'],
-      [[r.model === 'open' ? 'from intended start' : 'from send', ...latencyCells(lat), ms(lat.meanMs)]],
+      [[r.spec.rate ? 'from intended start' : 'from send', ...latencyCells(lat), ms(lat.meanMs)]],
     ),
   );
   if (r.journeys) {
@@ -51,7 +51,7 @@ export function formatResult(r: LoadResult): string {
   }
   const g = r.generator;
   out.push('');
-  out.push(`generator: ${g.valid ? 'measurable' : 'NOT MEASURABLE'}  lateness p99 ${ms(g.lateP99Ms)} ms  connections peak ${g.maxConnections} (${g.extraConnections} opened while all were busy)`);
+  out.push(`generator: ${g.valid ? 'measurable' : 'NOT MEASURABLE'}  lateness p99 ${ms(g.lateP99Ms)} ms  connections peak ${g.maxConnections} (${g.extraConnections ?? 0} opened while all were busy)`);
   for (const n of g.notes) out.push(`  - ${n}`);
   return out.join('\n');
 }

@@ -40,7 +40,7 @@ export class Recorder {
   complete(latencyMs: number, now: number): void {
     this.completed++;
     this.secCompleted++;
-    this.latency.record(latencyMs);
+    // Recorded once, in the second's histogram; it is added to the run's when the second rolls.
     this.secLatency.record(latencyMs);
     this.lastFinish = now;
   }
@@ -56,15 +56,26 @@ export class Recorder {
 
   /** How late the generator sent (or started) something it had a free connection for. */
   lateness(ms: number): void {
-    const v = ms < 0 ? 0 : ms;
-    this.late.record(v);
-    this.secLate.record(v);
+    this.secLate.record(ms < 0 ? 0 : ms);
   }
 
   /** An arrival that had to wait for a connection or a journey slot (the target was the bottleneck). */
   onQueued(): void {
     this.queued++;
     this.secQueued++;
+  }
+
+  /** Something was counted since the last roll. */
+  get pending(): boolean {
+    return this.secSent + this.secCompleted + this.secErrors + this.secQueued > 0;
+  }
+
+  /** Adds the current second's histograms to the run's and empties them (roll does it; call before reading the run's). */
+  flush(): void {
+    this.latency.add(this.secLatency);
+    this.late.add(this.secLate);
+    this.secLatency.reset();
+    this.secLate.reset();
   }
 
   /** Closes the current second. */
@@ -99,8 +110,7 @@ export class Recorder {
       unit: this.unit,
       ...(reason ? { reason } : {}),
     };
-    this.secLatency.reset();
-    this.secLate.reset();
+    this.flush();
     this.secSent = this.secCompleted = this.secErrors = this.secQueued = 0;
     this.secKinds = zeroKinds();
     return s;

@@ -98,6 +98,7 @@ class Run extends EventEmitter implements LoadRun {
     this.driver.close();
     const endedAt = performance.now();
     seconds.stop(endedAt);
+    this.recorder.flush(); // a last part-second that was not rolled still counts for the run
     if (this.abortError) throw this.abortError;
     return this.result(startedAt, endedAt, unsent);
   }
@@ -127,8 +128,9 @@ class Run extends EventEmitter implements LoadRun {
       stop: (endedAt) => {
         if (timer) clearTimeout(timer);
         const span = endedAt - this.t0 - second * 1000;
-        // The last part-second (the drain), when anything happened in it.
-        if (span > 50 && (this.recorder.completed + this.recorder.errors > 0)) roll(span);
+        // The last part-second (the drain), when anything happened in it; its rate is per second
+        // of at least a whole second, so a few stragglers do not read as a burst.
+        if (this.recorder.pending) roll(Math.max(span, 1000));
       },
     };
   }
@@ -219,7 +221,7 @@ class Run extends EventEmitter implements LoadRun {
     if (open && rec.queued > 0) notes.push(`${rec.queued} arrivals waited for a free connection or journey slot at the cap of ${spec.connections}: the target was the bottleneck (latency counts the wait)`);
     const badSeconds = this.perSecond.filter((s) => !s.valid).length;
     if (badSeconds > 0) notes.push(`${badSeconds} of ${this.perSecond.length} seconds not measurable`);
-    if (unsent > 0) notes.push(`${unsent} arrivals still in flight or waiting when the drain ended (not counted)`);
+    if (unsent > 0) notes.push(`${unsent} arrivals were still in flight or waiting when the drain ended (requests cut off count as timeouts)`);
     if (!open) notes.push('closed model: latency from the actual send (no coordinated-omission correction)');
     const extras = this.driver.extras();
     notes.push(...(extras.notes ?? []));

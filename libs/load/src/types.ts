@@ -52,9 +52,9 @@ export interface IntervalStats {
   /** Why `valid` is false. */
   reason?: string;
   /** Arrivals that waited for a connection (or a journey slot) at the cap: the target was the bottleneck. */
-  queued: number;
+  queued?: number;
   /** 'requests' (get) or 'journeys' (shop). */
-  unit: 'requests' | 'journeys';
+  unit?: 'requests' | 'journeys';
 }
 
 export interface LatencySummary {
@@ -79,8 +79,8 @@ export interface LoadResult {
   startedAt: string;
   durationMs: number;
   /** 'requests' for get, 'journeys' for shop: the unit of sent/completed/achievedRate/targetRate. */
-  unit: 'requests' | 'journeys';
-  model: 'open' | 'closed';
+  unit?: 'requests' | 'journeys';
+  model?: 'open' | 'closed';
   sent: number;
   completed: number;
   errors: number;
@@ -96,10 +96,10 @@ export interface LoadResult {
   /** shop: journeys per LB address. */
   targets?: Record<string, number>;
   /** HTTP requests sent in all (equals `sent` for get). */
-  requests: number;
-  /** Arrivals that were scheduled but never sent before the drain ended. */
-  unsent: number;
-  generator: { lateP99Ms: number; maxConnections: number; extraConnections: number; valid: boolean; notes: string[] };
+  requests?: number;
+  /** Arrivals still in flight or waiting when the drain ended (in-flight requests then count as timeouts). */
+  unsent?: number;
+  generator: { lateP99Ms: number; maxConnections: number; extraConnections?: number; valid: boolean; notes: string[] };
   stopped: 'duration' | 'requests' | 'aborted';
 }
 
