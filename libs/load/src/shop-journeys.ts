@@ -71,9 +71,10 @@ function isOutOfStock(body: Buffer | undefined): boolean {
   return body !== undefined && body.toString('utf8').includes('WEB_ERR_OUT_OF_STOCK');
 }
 
-function idempotencyKey(u: VirtualUser): string {
-  let k = 'load-';
-  for (let i = 0; i < 20; i++) k += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(u.random() * 36)];
+/** `prefix` and `n` random lower-case letters and digits. */
+function token(u: VirtualUser, prefix: string, n: number): string {
+  let k = prefix;
+  for (let i = 0; i < n; i++) k += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(u.random() * 36)];
   return k;
 }
 
@@ -97,9 +98,7 @@ export const JOURNEYS: Record<JourneyName, (u: VirtualUser) => Promise<JourneyOu
     return 'ok';
   },
   async signup(u) {
-    let name = 'load_';
-    for (let i = 0; i < 16; i++) name += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(u.random() * 36)];
-    await u.step('signup', 'POST', '/api/signup', { json: { username: name, password: 'load-password' }, expect: [201] });
+    await u.step('signup', 'POST', '/api/signup', { json: { username: token(u, 'load_', 16), password: 'load-password' }, expect: [201] });
     await u.think();
     await u.step('me', 'GET', '/api/me', { expect: OK });
     return 'ok';
@@ -126,7 +125,7 @@ export const JOURNEYS: Record<JourneyName, (u: VirtualUser) => Promise<JourneyOu
     await addToCart(u);
     await u.think();
     const res = await u.step('checkout', 'POST', '/api/checkout', {
-      headers: { 'idempotency-key': idempotencyKey(u) },
+      headers: { 'idempotency-key': token(u, 'load-', 20) },
       json: {},
       expect: [201],
       allow: [409],

@@ -168,7 +168,9 @@ class Run extends EventEmitter implements LoadRun {
         return;
       }
       const wait = nextAt - (performance.now() - this.t0);
-      setTimeout(tick, wait > 1 ? Math.min(wait, 100) - 0.5 : 0);
+      // Already due (the loop's clock went stale): go on after pending I/O; otherwise sleep (1 ms at least).
+      if (wait <= 0) setImmediate(tick);
+      else setTimeout(tick, wait > 1 ? Math.min(wait, 100) - 0.5 : 0);
     };
     tick();
   }
