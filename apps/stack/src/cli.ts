@@ -213,7 +213,7 @@ async function statusWatch(c: StackClient): Promise<number> {
 async function load(args: string[]): Promise<number> {
   const net = readStackState(paths.stateFile)?.net ?? process.env.SCALEOUT_NET ?? '127.0';
   const withDefaults = [...args];
-  if (args[0] === 'shop' && !args.includes('--dns') && !args.includes('--base')) withDefaults.push('--dns', `${controlHost(net)}:${DNS_PORT}`);
+  if (args[0] === 'shop' && !args.includes('--dns') && !args.includes('--base-url')) withDefaults.push('--dns', `${controlHost(net)}:${DNS_PORT}`);
   return loadCommand(withDefaults);
 }
 
