@@ -5,11 +5,11 @@ import { DEFAULT_DNS, DEFAULT_DURATION_MS, validateLoadSpec } from './validate-s
 
 export const LOAD_USAGE = `usage: scaleout load get URL|shop [--rate 2000/s | --rate '100..5000/s over 60s' | --rate '100/s for 10s, 500/s for 10s' | --connections N]
   [--duration 30s] [--requests N] [--timeout 5s] [--think 0ms..200ms] [--json FILE|-] [--progress]
-  shop: [--mix browse=50,search=10,login=10,cart=15,checkout=10,signup=5] [--dns 127.0.0.1:5300] [--name www.scaleout.test]
+  shop: [--mix browse=55,search=15,cart=14,checkout=8,orders=6,login=1,signup=1] [--users 100] [--dns 127.0.0.1:5300] [--name www.scaleout.test]
         [--http-port 8080] [--base-url http://127.0.1.1:8080 ...]`;
 
 const WITH_VALUE = new Set([
-  'rate', 'ramp', 'steps', 'connections', 'duration', 'requests', 'timeout', 'think', 'json', 'mix', 'dns', 'name', 'http-port', 'base-url',
+  'rate', 'ramp', 'steps', 'connections', 'duration', 'requests', 'timeout', 'think', 'json', 'mix', 'users', 'dns', 'name', 'http-port', 'base-url',
 ]);
 const FLAGS = new Set(['progress', 'no-progress']);
 
@@ -68,10 +68,11 @@ export function parseLoadArgs(argv: string[]): { spec: LoadSpec; json?: string; 
   if (one('timeout') !== undefined) spec.timeoutMs = parseDurationMs(one('timeout')!, 'timeout');
   if (one('think') !== undefined) spec.thinkMs = parseThink(one('think')!);
   if (one('mix') !== undefined) spec.mix = parseMix(one('mix')!);
+  if (one('users') !== undefined) spec.users = int(one('users')!, 'member count');
   const baseUrls = (opts.get('base-url') ?? []).flatMap((u) => u.split(',')).filter(Boolean);
   if (baseUrls.length > 0) spec.baseUrls = baseUrls;
   if (workload === 'get') {
-    for (const o of ['dns', 'name', 'http-port', 'base-url']) {
+    for (const o of ['dns', 'name', 'http-port', 'base-url', 'users']) {
       if (opts.has(o)) throw new LoadError('LOAD_ERR_USAGE', `--${o} applies to the shop workload only`);
     }
   }

@@ -4,7 +4,7 @@ import { HttpPool } from './http-pool.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { LoadError } from './load-error.js';
 import type { ParsedResponse } from './response-parser.js';
-import { DEFAULT_MIX, JOURNEYS, JourneyFailure, MixPicker, type JourneyName, type StepOptions, type StepResponse, type VirtualUser } from './shop-journeys.js';
+import { DEFAULT_MIX, JOURNEYS, JourneyFailure, MEMBER_JOURNEYS, MixPicker, SEED_PASSWORD, type JourneyName, type Membership, type StepOptions, type StepResponse, type VirtualUser } from './shop-journeys.js';
 import { ShopTargets, type ShopTarget } from './shop-targets.js';
 import type { ErrorKind, JourneyStats, LoadResult, LoadSpec } from './types.js';
 
@@ -20,9 +20,17 @@ function statusKind(status: number): ErrorKind {
   return status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : 'unexpected';
 }
 
+interface Member extends Membership {
+  jar: CookieJar;
+  busy: boolean;
+}
+
 /**
- * `shop`: each arrival is one journey of one new virtual user (its own cookie jar) on one LB address;
- * at most `connections` journeys run at once, later arrivals wait (their latency counts the wait).
+ * `shop`: each arrival is one journey on one LB address. Anonymous journeys (browse, search, sign-up)
+ * are a new visitor each (a fresh cookie jar); member journeys (cart, checkout, orders, login) are run
+ * by one of `users` members, seeded users signed in before the clock starts whose session (cookie jar)
+ * lasts across journeys, as a real shopper's does. At most `connections` journeys run at once, later
+ * arrivals wait (their latency counts the wait).
  */
 export class ShopDriver implements Driver {
   private readonly targets: ShopTargets;
@@ -33,6 +41,7 @@ export class ShopDriver implements Driver {
   private readonly perTarget: Record<string, number> = {};
   private readonly waiting: Array<{ intended: number; done: () => void }> = [];
   private productIds: number[] = [];
+  private readonly members: Member[] = [];
   private active = 0;
   private requestCount = 0;
   private closed = false;
@@ -71,6 +80,43 @@ export class ShopDriver implements Driver {
       this.close();
       throw new LoadError('LOAD_ERR_SHOP', `the shop at ${first.host}:${first.port} has no products`);
     }
+    if (this.picker.journeys.some((j) => MEMBER_JOURNEYS.has(j))) await this.signInMembers();
+  }
+
+  /** Signs the members in before the clock starts, a few at a time, spread over the LB addresses. */
+  private async signInMembers(): Promise<void> {
+    const targets = this.targets.list();
+    const count = this.spec.users ?? 100;
+    let next = 0;
+    const worker = async () => {
+      while (next < count && !this.closed) {
+        const n = next++;
+        const member: Member = { username: `user${n + 1}`, signedIn: false, jar: new CookieJar(), busy: false };
+        const target = targets[n % targets.length]!;
+        const body = { username: member.username, password: SEED_PASSWORD };
+        const res = await this.fetch(target, 'POST', '/api/login', { json: body, expect: [200] }, true, member.jar);
+        if (res.status !== 200) throw new Error(`POST /api/login for ${member.username} answered ${res.status}`);
+        member.jar.store(res.setCookie);
+        member.signedIn = true;
+        this.members.push(member);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(4, count) }, worker));
+    } catch (err) {
+      this.close();
+      throw new LoadError('LOAD_ERR_SHOP', `the shop did not sign in the seeded members (user1…user${count}, password "${SEED_PASSWORD}"): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** An idle member if one is found in a few random draws, else any (two journeys then share a session). */
+  private member(): Member {
+    const random = this.ctx.random;
+    for (let i = 0; i < 8; i++) {
+      const m = this.members[Math.floor(random() * this.members.length)]!;
+      if (!m.busy) return m;
+    }
+    return this.members[Math.floor(random() * this.members.length)]!;
   }
 
   arrive(intended: number, done: () => void): boolean {
@@ -112,6 +158,7 @@ export class ShopDriver implements Driver {
     }
     const notes = ['rates are journeys/s; latency is per journey, from its intended start'];
     if (this.spec.dns) notes.push(`${this.spec.dns.name} resolved ${this.targets.resolutions} times via ${this.spec.dns.server}:${this.spec.dns.port}`);
+    if (this.members.length > 0) notes.push(`${this.members.length} members (user1…user${this.members.length}) signed in before the clock started; their sessions last across journeys`);
     if (this.targets.lastError) notes.push(this.targets.lastError);
     if (outOfStock > 0) notes.push(`${outOfStock} checkouts answered 409 out of stock (not a failure of the stack)`);
     return { journeys, failedJourneys: failed, steps: this.steps, targets: this.perTarget, notes };
@@ -135,7 +182,9 @@ export class ShopDriver implements Driver {
     const target = this.targets.next();
     const key = `${target.host}:${target.port}`;
     this.perTarget[key] = (this.perTarget[key] ?? 0) + 1;
-    const user = this.user(target);
+    const member = MEMBER_JOURNEYS.has(name) && this.members.length > 0 ? this.member() : undefined;
+    if (member) member.busy = true;
+    const user = this.user(target, member);
     JOURNEYS[name](user).then(
       (outcome) => {
         const now = performance.now();
@@ -147,9 +196,12 @@ export class ShopDriver implements Driver {
       },
       (err: unknown) => {
         counters.failed++;
+        // The member's session may be gone (e.g. rotated by a sign-in that failed half way): sign in next time.
+        if (member) member.signedIn = false;
         rec.error(err instanceof JourneyFailure ? err.kind : 'unexpected', performance.now());
       },
     ).finally(() => {
+      if (member) member.busy = false;
       this.active--;
       done();
       const next = this.closed ? undefined : this.waiting.shift();
@@ -157,12 +209,13 @@ export class ShopDriver implements Driver {
     });
   }
 
-  private user(target: ShopTarget): VirtualUser {
-    const jar = new CookieJar();
+  private user(target: ShopTarget, member?: Member): VirtualUser {
+    const jar = member?.jar ?? new CookieJar();
     const random = this.ctx.random;
     const think = this.spec.thinkMs;
     const ids = this.productIds;
     return {
+      ...(member ? { member } : {}),
       random,
       productId: () => ids[Math.floor(random() * ids.length)]!,
       think: () => {

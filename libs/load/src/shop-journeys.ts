@@ -3,15 +3,23 @@ import type { ErrorKind } from './types.js';
 export const JOURNEY_NAMES = ['browse', 'search', 'signup', 'login', 'cart', 'checkout', 'orders'] as const;
 export type JourneyName = (typeof JOURNEY_NAMES)[number];
 
+/**
+ * A shop's day: most visitors browse and search anonymously; members (signed in once, their session
+ * kept across journeys) fill carts, check out and read their orders; a fresh sign-in or sign-up is rare
+ * (each costs a scrypt derivation, ~50 ms of a core, as a real one does).
+ */
 export const DEFAULT_MIX: Readonly<Record<JourneyName, number>> = {
-  browse: 50,
-  search: 10,
-  login: 10,
-  cart: 15,
-  checkout: 10,
-  signup: 5,
-  orders: 0,
+  browse: 55,
+  search: 15,
+  login: 1,
+  cart: 14,
+  checkout: 8,
+  signup: 1,
+  orders: 6,
 };
+
+/** Journeys run by a member: a pooled virtual user who signed in before the run and keeps its session. */
+export const MEMBER_JOURNEYS: ReadonlySet<JourneyName> = new Set(['login', 'cart', 'checkout', 'orders']);
 
 /** Password of the seeded users `user1` … `user1000` (apps/web's development data). */
 export const SEED_PASSWORD = 'password';
@@ -43,8 +51,16 @@ export class JourneyFailure extends Error {
   }
 }
 
+/** A member's session, kept across its journeys. */
+export interface Membership {
+  username: string;
+  signedIn: boolean;
+}
+
 /** What a journey runs on: one virtual user (its own cookies) against one shop. */
 export interface VirtualUser {
+  /** Set for member journeys: the pooled user whose cookies this is. */
+  member?: Membership;
   /** One HTTP request; throws {@link JourneyFailure} when it fails or answers an unexpected status. */
   step(name: string, method: 'GET' | 'POST', path: string, options: StepOptions): Promise<StepResponse>;
   think(): Promise<void>;
@@ -59,8 +75,15 @@ const pick = (u: VirtualUser, n: number) => 1 + Math.floor(u.random() * n);
 const OK = [200] as const;
 
 async function login(u: VirtualUser): Promise<void> {
-  const username = `user${pick(u, SEEDED_USERS)}`;
+  const username = u.member?.username ?? `user${pick(u, SEEDED_USERS)}`;
   await u.step('login', 'POST', '/api/login', { json: { username, password: SEED_PASSWORD }, expect: OK });
+  if (u.member) u.member.signedIn = true;
+}
+
+/** A member journey starts signed in: sign in only when the pooled session was lost (or for a one-off user). */
+async function signedIn(u: VirtualUser): Promise<void> {
+  if (u.member?.signedIn) return;
+  await login(u);
 }
 
 async function addToCart(u: VirtualUser): Promise<void> {
@@ -104,13 +127,18 @@ export const JOURNEYS: Record<JourneyName, (u: VirtualUser) => Promise<JourneyOu
     return 'ok';
   },
   async login(u) {
+    if (u.member?.signedIn) {
+      await u.step('logout', 'POST', '/api/logout', { json: {}, expect: OK });
+      u.member.signedIn = false;
+      await u.think();
+    }
     await login(u);
     await u.think();
     await u.step('me', 'GET', '/api/me', { expect: OK });
     return 'ok';
   },
   async cart(u) {
-    await login(u);
+    await signedIn(u);
     await u.think();
     await addToCart(u);
     await u.think();
@@ -120,7 +148,7 @@ export const JOURNEYS: Record<JourneyName, (u: VirtualUser) => Promise<JourneyOu
     return 'ok';
   },
   async checkout(u) {
-    await login(u);
+    await signedIn(u);
     await u.think();
     await addToCart(u);
     await u.think();
@@ -139,7 +167,7 @@ export const JOURNEYS: Record<JourneyName, (u: VirtualUser) => Promise<JourneyOu
     return 'ok';
   },
   async orders(u) {
-    await login(u);
+    await signedIn(u);
     await u.think();
     await u.step('orders', 'GET', '/api/orders', { expect: OK });
     return 'ok';

@@ -27,6 +27,8 @@ export interface LoadSpec {
   timeoutMs?: number;
   thinkMs?: [number, number];
   mix?: Record<string, number>;
+  /** shop: members (seeded users signed in before the clock starts, sessions kept across journeys). Default 100. */
+  users?: number;
 }
 
 export type ErrorKind = 'connect' | 'timeout' | 'reset' | 'http_4xx' | 'http_5xx' | 'parse' | 'unexpected';

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { LoadError } from './load-error.js';
 import { RateSchedule } from './rate-schedule.js';
-import { JOURNEY_NAMES } from './shop-journeys.js';
+import { JOURNEY_NAMES, SEEDED_USERS } from './shop-journeys.js';
 import type { LoadSpec, RateSpec } from './types.js';
 
 export const MAX_DURATION_MS = 3_600_000;
@@ -10,6 +10,8 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 export const MAX_CONNECTIONS = 10_000;
 /** Closed model default; open model default cap (connections for get, concurrent journeys for shop). */
 export const DEFAULT_CLOSED_CONNECTIONS = 10;
+/** shop: members signed in before the run (each sign-in costs the shop one scrypt derivation). */
+export const DEFAULT_MEMBERS = 100;
 export const DEFAULT_OPEN_MAX_CONNECTIONS = 1_000;
 /**
  * Ceilings of the open model. One generator process (one core) sends and times at most a few tens of
@@ -107,6 +109,10 @@ export function validateLoadSpec(input: LoadSpec): LoadSpec {
       if (!(Number.isInteger(dns.httpPort) && dns.httpPort >= 1 && dns.httpPort <= 65535)) throw new LoadError('LOAD_ERR_USAGE', `bad HTTP port ${dns.httpPort}`);
       if (!/^[a-z0-9.-]+$/i.test(dns.name)) throw new LoadError('LOAD_ERR_USAGE', `bad DNS name "${dns.name}"`);
       spec.dns = dns;
+    }
+    spec.users ??= DEFAULT_MEMBERS;
+    if (!(Number.isInteger(spec.users) && spec.users >= 1 && spec.users <= SEEDED_USERS)) {
+      throw new LoadError('LOAD_ERR_USAGE', `bad member count ${spec.users}: expected 1 to ${SEEDED_USERS} (the seeded users user1…user${SEEDED_USERS})`);
     }
     if (spec.mix) {
       const entries = Object.entries(spec.mix);

@@ -8,8 +8,9 @@ const NAME = 'www.scaleout.test';
 
 test('shop journeys through DNS: spread over both LBs, re-resolved after the TTL, cookies per user, out of stock apart', async (t) => {
   const port = await freePort('127.0.0.21');
-  const lb1 = await fakeShop('127.0.0.21', port);
-  const lb2 = await fakeShop('127.0.0.22', port);
+  const sessions = new Map();
+  const lb1 = await fakeShop('127.0.0.21', port, { sessions });
+  const lb2 = await fakeShop('127.0.0.22', port, { sessions });
   const dns = await fakeDns(NAME, () => ['127.0.0.21', '127.0.0.22'], 1);
   t.after(async () => {
     await lb1.close();
@@ -60,7 +61,7 @@ test('a shop journey fails when a step fails, with the kind of the failure; an u
   assert.equal(r.failedJourneys, cart.failed);
   assert.equal(r.errorsByKind.http_5xx, cart.failed);
   assert.equal(r.steps!.cart_add!.failed, cart.failed);
-  assert.equal(r.steps!.login!.ok, cart.started, 'the login before it went fine');
+  assert.equal(r.steps!.login?.failed ?? 0, 0, 'members were signed in before the clock: the journey failed at its cart step');
   assert.equal(r.steps!.cart, undefined, 'the journey stopped at the failed step');
   await shop.close();
   const gone = await startLoad({ workload: 'shop', baseUrls: base, connections: 2, durationMs: 300 }).done.catch((e: unknown) => e);

@@ -18,9 +18,12 @@ export interface FakeShop {
 
 const IDS = Array.from({ length: 250 }, (_, i) => 2 * i + 1);
 
-export async function fakeShop(host: string, port = 0, options: { failCart?: boolean } = {}): Promise<FakeShop> {
+export type FakeSessions = Map<string, { user?: string; cart: number[] }>;
+
+/** `sessions`: pass one map to several fakes to share sessions between them, as the real LBs' replicas do. */
+export async function fakeShop(host: string, port = 0, options: { failCart?: boolean; sessions?: FakeSessions } = {}): Promise<FakeShop> {
   const hits = new Map<string, number>();
-  const sessions = new Map<string, { user?: string; cart: number[] }>();
+  const sessions: FakeSessions = options.sessions ?? new Map();
   let checkouts = 0;
   let nextSid = 0;
   const server = http.createServer((req, res) => {
@@ -37,7 +40,7 @@ export async function fakeShop(host: string, port = 0, options: { failCart?: boo
       const sid = /(?:^|; )sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
       const session = sid ? sessions.get(sid) : undefined;
       const newSession = (user?: string) => {
-        const id = `s${++nextSid}`;
+        const id = `s${host}-${++nextSid}`;
         sessions.set(id, { user, cart: session?.cart ?? [] });
         return { 'set-cookie': `sid=${id}; Path=/; HttpOnly; SameSite=Lax` };
       };
@@ -61,6 +64,7 @@ export async function fakeShop(host: string, port = 0, options: { failCart?: boo
         return json(200, { user: { username: body.username } }, newSession(String(body.username)));
       }
       if (url.pathname === '/api/me') return json(200, { user: session?.user ?? null });
+      if (url.pathname === '/api/logout') return json(200, { user: null }, newSession());
       if (!session?.user) return json(401, { code: 'WEB_ERR_LOGIN_REQUIRED' });
       if (url.pathname === '/api/cart' && req.method === 'POST') {
         if (options.failCart) return json(500, { code: 'WEB_ERR_INTERNAL' });
