@@ -94,8 +94,22 @@ export class ShopDriver implements Driver {
         const member: Member = { username: `user${n + 1}`, signedIn: false, jar: new CookieJar(), busy: false };
         const target = targets[n % targets.length]!;
         const body = { username: member.username, password: SEED_PASSWORD };
-        const res = await this.fetch(target, 'POST', '/api/login', { json: body, expect: [200] }, true, member.jar);
-        if (res.status !== 200) throw new Error(`POST /api/login for ${member.username} answered ${res.status}`);
+        // Set-up, not measured: a sign-in the shop could not answer (502/503, a dropped connection) is tried again.
+        let res: ParsedResponse | undefined;
+        let last = '';
+        for (let attempt = 0; attempt < 4 && !this.closed; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * attempt));
+          try {
+            res = await this.fetch(target, 'POST', '/api/login', { json: body, expect: [200] }, true, member.jar);
+          } catch (err) {
+            last = (err as Error).message;
+            res = undefined;
+            continue;
+          }
+          if (res.status !== 502 && res.status !== 503) break;
+          last = `answered ${res.status}`;
+        }
+        if (res?.status !== 200) throw new Error(`POST /api/login for ${member.username} ${res ? `answered ${res.status}` : last}`);
         member.jar.store(res.setCookie);
         member.signedIn = true;
         this.members.push(member);

@@ -20,6 +20,8 @@ export interface LoadStatus {
   spec: LoadSpec | null;
   startedAt: string | null;
   latest: IntervalStats | null;
+  /** Why the last run ended with an error (it could not start or the generator failed), else null. */
+  error: string | null;
   /** Summary of the last finished run. */
   last: Pick<LoadResult, 'sent' | 'completed' | 'errors' | 'achievedRate' | 'latency' | 'failedJourneys' | 'stopped' | 'durationMs'> | null;
 }
@@ -34,6 +36,7 @@ export class LoadControl extends EventEmitter<LoadControlEvents> {
   #run: LoadRun | undefined;
   #startedAt: string | null = null;
   #last: LoadResult | undefined;
+  #error: string | null = null;
 
   constructor(readonly target: { dnsHost: string; dnsPort: number; zoneName: string; lbHosts(): string[]; httpPort: number }) {
     super();
@@ -64,6 +67,7 @@ export class LoadControl extends EventEmitter<LoadControlEvents> {
     const run = startLoad(valid);
     this.#run = run;
     this.#startedAt = new Date().toISOString();
+    this.#error = null;
     run.on('second', (s) => this.emit('second', s));
     run.done.then(
       (result) => {
@@ -71,7 +75,8 @@ export class LoadControl extends EventEmitter<LoadControlEvents> {
         this.#run = undefined;
         this.emit('finished', result);
       },
-      () => {
+      (err: unknown) => {
+        this.#error = (err as Error).message ?? String(err);
         this.#run = undefined;
       },
     );
@@ -99,6 +104,7 @@ export class LoadControl extends EventEmitter<LoadControlEvents> {
       spec: this.#run?.spec ?? l?.spec ?? null,
       startedAt: this.#startedAt,
       latest: this.#run?.latest() ?? null,
+      error: this.#error,
       last: l
         ? { sent: l.sent, completed: l.completed, errors: l.errors, achievedRate: l.achievedRate, latency: l.latency, failedJourneys: l.failedJourneys, stopped: l.stopped, durationMs: l.durationMs }
         : null,
