@@ -119,6 +119,8 @@ test('live map in Chromium: load from the page, every edge carries traffic, web1
     await page.fill('#load-duration', '150');
     await page.click('#load-start');
     await page.locator('#load-status[data-running="true"]').waitFor();
+    // Past the set-up (members sign in before the clock starts): journeys are running.
+    await page.locator('#load-status', { hasText: 'running:' }).waitFor({ timeout: 60_000 });
 
     const path = requestPath();
     const before = await until('traffic on every edge of the request path', async () => {

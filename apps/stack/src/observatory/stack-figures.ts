@@ -100,6 +100,13 @@ export function stackFigures(input: FigureInputs): StackFigures {
     });
   }
   const fig = (name: string) => instances.get(name)!;
+  /** One edge per memcached node from a ring client's per-node counter (health and stats calls left out). */
+  const memcachedEdges = (from: string, w: ScrapeWindow, metric: string) => {
+    for (const mc of of('mc')) {
+      const m = (l: Labels) => l.node === mc.address && notHealth(l);
+      edge(from, mc.name, 'memcached', w.rate(metric, m), w.rate(metric, (l) => m(l) && l.result === 'error'));
+    }
+  };
 
   // DNS: queries answered.
   for (const d of of('dns')) {
@@ -158,10 +165,7 @@ export function stackFigures(input: FigureInputs): StackFigures {
   for (const web of of('web')) {
     const w = input.window(web.name);
     const f = fig(web.name);
-    const h = 'scaleout_web_http_request_duration_seconds';
-    f.rps = w.countRate(h);
-    f.errorRate = ratio(w.countRate(h, is5xx), f.rps);
-    f.p99Ms = w.quantileMs(h, 0.99);
+    httpServed(f, w, 'scaleout_web_http_request_duration_seconds');
     // In flight as the LBs see it (the web tier has no gauge of its own).
     f.inFlight = lbWindows.some((x) => x.up) ? lbWindows.reduce((a, x) => a + x.gauge('scaleout_lb_in_flight_requests', { server: web.name }), 0) : null;
     const hits = w.rate('scaleout_web_cache_requests_total', { result: 'hit' });
@@ -172,10 +176,7 @@ export function stackFigures(input: FigureInputs): StackFigures {
     const sessionCalls = w.rate('scaleout_web_session_requests_total', notHealth);
     const sessionErrors = w.rate('scaleout_web_session_requests_total', (l) => notHealth(l) && !/^[234]/.test(l.result ?? ''));
     edge(web.name, 'session', 'http', sessionCalls, sessionErrors);
-    for (const mc of of('mc')) {
-      const m = (l: Labels) => l.node === mc.address && notHealth(l);
-      edge(web.name, mc.name, 'memcached', w.rate('scaleout_web_memcached_requests_total', m), w.rate('scaleout_web_memcached_requests_total', (l) => m(l) && l.result === 'error'));
-    }
+    memcachedEdges(web.name, w, 'scaleout_web_memcached_requests_total');
     const q = 'scaleout_web_db_query_duration_seconds';
     const dbRate = w.countRate(q, notHealth);
     const dbErrors = w.countRate(q, (l) => notHealth(l) && l.result !== 'ok');
@@ -192,14 +193,10 @@ export function stackFigures(input: FigureInputs): StackFigures {
   for (const s of of('session')) {
     const w = input.window(s.name);
     const f = fig(s.name);
-    const h = 'scaleout_session_http_request_duration_seconds';
-    f.rps = w.countRate(h);
-    f.errorRate = ratio(w.countRate(h, is5xx), f.rps);
-    f.p99Ms = w.quantileMs(h, 0.99);
+    httpServed(f, w, 'scaleout_session_http_request_duration_seconds');
     f.detail.repairQueue = w.up ? w.gauge('scaleout_session_memcached_repair_queue_length') : null;
+    memcachedEdges(s.name, w, 'scaleout_session_memcached_requests_total');
     for (const mc of of('mc')) {
-      const m = (l: Labels) => l.node === mc.address && notHealth(l);
-      edge(s.name, mc.name, 'memcached', w.rate('scaleout_session_memcached_requests_total', m), w.rate('scaleout_session_memcached_requests_total', (l) => m(l) && l.result === 'error'));
       if (w.up) {
         const up = w.gauge('scaleout_session_memcached_node_up', { node: mc.address }) === 1;
         const warming = w.gauge('scaleout_session_memcached_node_warming', { node: mc.address }) === 1;
@@ -276,6 +273,13 @@ export function stackFigures(input: FigureInputs): StackFigures {
     edges,
     headline,
   };
+}
+
+/** Rate, 5xx share and p99 of an HTTP service from its request histogram. */
+function httpServed(f: InstanceFigures, w: ScrapeWindow, histogram: string): void {
+  f.rps = w.countRate(histogram);
+  f.errorRate = ratio(w.countRate(histogram, is5xx), f.rps);
+  f.p99Ms = w.quantileMs(histogram, 0.99);
 }
 
 function stateOf(w: ScrapeWindow, server: string): string | null {
