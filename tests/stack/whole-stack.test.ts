@@ -69,16 +69,22 @@ test('dig: www.scaleout.test answers both LBs, authoritative, in rotating order'
   assert.notDeepEqual(a2, a1, 'consecutive answers should come in a different order');
 });
 
-test('HTTP through each LB reaches the web pool, and both replicas serve', async () => {
+test('HTTP through each LB reaches the web pool, and both replicas serve; a repeat is a page-cache hit', async () => {
   const servedBy = new Set<string>();
   for (const n of [1, 2]) {
     for (let i = 0; i < 6; i++) {
-      const res = await http(`${lbUrl(n)}/api/products?pageSize=2`);
+      // Distinct pages: each is a miss of the LB's page cache, so the balancer picks a replica.
+      const res = await http(`${lbUrl(n)}/api/products?pageSize=2&page=${n * 10 + i}`);
       assert.equal(res.status, 200, res.body);
+      assert.equal(res.headers['x-cache'], 'MISS');
       servedBy.add(String(res.headers['x-served-by']));
     }
   }
   assert.deepEqual([...servedBy].sort(), ['web1', 'web2']);
+  const again = await http(`${lbUrl(1)}/api/products?pageSize=2&page=10`);
+  assert.equal(again.status, 200);
+  assert.equal(again.headers['x-cache'], 'HIT', 'anonymous catalogue JSON is served from the LB page cache');
+  assert.ok(Number(again.headers.age) >= 0, 'with an Age header');
 });
 
 test('a shop session works through both LBs and survives killing the replica that served it', async () => {
@@ -128,7 +134,8 @@ test('scale web=3 then web=2 under load through both LBs: no failed request', as
   let requests = 0;
   const worker = async (w: number) => {
     while (!stop) {
-      const url = `${lbUrl((w % 2) + 1)}/api/products/${1 + 2 * (requests % 50)}`;
+      // A different catalogue page each time: misses of the LB's page cache, so every request reaches a replica.
+      const url = `${lbUrl((w % 2) + 1)}/api/products?pageSize=2&page=${100 + (requests % 1400)}`;
       try {
         const res = await http(url);
         requests += 1;
