@@ -191,7 +191,6 @@ export class LoadBalancer {
           waitTimeoutMs: c.cacheWaitTimeout,
           hitForMissMs: c.cacheHitForMiss,
           bypassCookies: c.cacheBypassCookies,
-          stickyCookie: c.sticky ? c.cookieName : null,
         },
         this.registry,
         this.logger,

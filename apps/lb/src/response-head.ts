@@ -23,7 +23,8 @@ export interface ResponseHead {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and framing: never relayed as they came. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
 
 /**
  * Parse a backend response head. Null when incomplete, a fault (always answered with 502) when

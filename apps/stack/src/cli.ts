@@ -9,7 +9,7 @@ import { StackError } from './stack-error.js';
 import { stackPaths } from './stack-paths.js';
 import { loadCommand } from '@scaleout/load';
 import { formatFigures } from './observatory/format-figures.js';
-import { callFirstAdmin } from './observatory/peer-admin.js';
+import { callFirstAdmin } from './admin-client.js';
 import { controlHost, CONTROL_PORT, DNS_PORT, PROXY_ADMIN_PORT, stackAddress } from './stack-spec.js';
 import { processAlive, readStackState, reapOrphans, removeStackState } from './stack-state.js';
 import { tailFile } from './tail-file.js';

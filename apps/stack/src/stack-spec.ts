@@ -21,6 +21,7 @@ import {
   withAdmin,
   type ServerEndpoint,
 } from '@scaleout/replication';
+import { callAdmin, type AdminAnswer } from './admin-client.js';
 import type { StackPaths } from './stack-paths.js';
 import type { StackSecrets } from './stack-secrets.js';
 
@@ -334,21 +335,19 @@ function lbInstances(o: StackOptions, webs: InstanceSpec[]): InstanceSpec[] {
  */
 async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?: InstanceSpec[]; remove?: InstanceSpec[] }): Promise<void> {
   if (!appExists(o, 'lb')) return;
-  const headers = { authorization: `Bearer ${o.adminToken}`, 'content-type': 'application/json' };
+  const report = (lb: InstanceSpec, what: string, a: AdminAnswer, ok: (status: number) => boolean) => {
+    if (a.status === 0) o.notify(`${lb.name}: pool update skipped (${(a.body as { message: string }).message})`);
+    else if (!ok(a.status)) o.notify(`${lb.name}: ${what} answered ${a.status}`);
+    return a.status !== 0;
+  };
   await Promise.all(
     lbs.map(async (lb) => {
-      const base = `${lb.adminUrl}/api/pools/web/servers`;
-      try {
-        for (const w of change.add ?? []) {
-          const res = await fetch(base, { method: 'POST', headers, body: JSON.stringify({ name: w.name, address: w.address }), signal: AbortSignal.timeout(3000) });
-          if (res.status !== 201 && res.status !== 409) o.notify(`${lb.name}: adding ${w.name} answered ${res.status}`);
-        }
-        for (const w of change.remove ?? []) {
-          const res = await fetch(`${base}/${encodeURIComponent(w.name)}`, { method: 'DELETE', headers: { authorization: headers.authorization }, signal: AbortSignal.timeout(3000) });
-          if (!res.ok && res.status !== 404) o.notify(`${lb.name}: removing ${w.name} answered ${res.status}`);
-        }
-      } catch (err) {
-        o.notify(`${lb.name}: pool update skipped (${(err as Error).message})`);
+      const call = (method: string, path: string, body?: unknown) => callAdmin(lb.adminUrl!, o.adminToken, { method, path: `/api/pools/web/servers${path}`, body, timeoutMs: 3000 });
+      for (const w of change.add ?? []) {
+        if (!report(lb, `adding ${w.name}`, await call('POST', '', { name: w.name, address: w.address }), (s) => s === 201 || s === 409)) return;
+      }
+      for (const w of change.remove ?? []) {
+        if (!report(lb, `removing ${w.name}`, await call('DELETE', `/${encodeURIComponent(w.name)}`), (s) => s < 300 || s === 404)) return;
       }
     }),
   );

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLoad, formatResult, formatSecond, type IntervalStats } from '../src/index.js';
-import { closedPort, listen } from './support/test-server.js';
+import { freePort } from '@scaleout/testing';
+import { listen } from './support/test-server.js';
 
 test('errors by kind: 4xx, 5xx, timeout, reset, parse, connect', async (t) => {
   const server = await listen((req, res) => {
@@ -26,7 +27,7 @@ test('errors by kind: 4xx, 5xx, timeout, reset, parse, connect', async (t) => {
   assert.ok(reset.errorsByKind.reset! > 0, JSON.stringify(reset.errorsByKind));
   const garbage = await run('/garbage');
   assert.ok(garbage.errorsByKind.parse! > 0, JSON.stringify(garbage.errorsByKind));
-  const port = await closedPort();
+  const port = await freePort(); // nothing listens on it
   const refused = await startLoad({ workload: 'get', url: `http://127.0.0.1:${port}/`, rate: { kind: 'constant', rate: 50 }, durationMs: 300 }).done;
   assert.ok(refused.errorsByKind.connect! >= 10, JSON.stringify(refused.errorsByKind));
   assert.equal(refused.completed, 0);

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { Pool } from '../pool.js';
+import { HOP_BY_HOP } from '../response-head.js';
 import type { CacheObject } from './cache-object.js';
 import { storedHeaders, type PageCache } from './page-cache.js';
 
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
 
 export interface RefreshOptions {
   serverTimeoutMs: number;
@@ -47,7 +47,7 @@ export function backgroundRefresher(pc: PageCache, o: RefreshOptions): { refresh
       const values: string[] = [];
       for (let i = 0; i < res.rawHeaders.length; i += 2) {
         const n = res.rawHeaders[i]!.toLowerCase();
-        if (HOP.has(n)) continue;
+        if (HOP_BY_HOP.has(n)) continue;
         rawNames.push(res.rawHeaders[i]!);
         names.push(n);
         values.push(res.rawHeaders[i + 1]!);

@@ -144,12 +144,6 @@ export class CacheStore {
     return n;
   }
 
-  clear(): number {
-    const n = this.objects;
-    this.banWhere(() => true);
-    return n;
-  }
-
   #unindex(k: string, o: CacheObject): void {
     const set = this.#bySurrogate.get(k);
     if (set === undefined) return;

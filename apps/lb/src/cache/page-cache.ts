@@ -21,8 +21,6 @@ export interface CacheSettings {
   waitTimeoutMs: number;
   hitForMissMs: number;
   bypassCookies: readonly string[];
-  /** The LB's sticky cookie: never a reason to bypass, never part of a key. */
-  stickyCookie: string | null;
 }
 
 /** Something waiting for another request's fetch of the same URL. */
@@ -65,7 +63,8 @@ export type Lookup =
   | { kind: 'wait' }
   | { kind: 'fetch'; fetch: CacheFetch };
 
-const SURROGATE_LIMIT = 64;
+// Above the 100 product keys (+ `catalogue`) of the largest catalogue page web serves (pageSize ≤ 100).
+const SURROGATE_LIMIT = 128;
 
 /** Hop-by-hop and per-response names never stored (framing is re-added, Age recomputed). */
 const NOT_STORED = new Set(['age', 'set-cookie', 'x-cache', 'via']);

@@ -23,10 +23,6 @@ export const CATALOGUE_KEY = 'catalogue';
 export class LbCachePurger {
   constructor(private readonly o: LbCachePurgerOptions) {}
 
-  get enabled(): boolean {
-    return this.o.urls.length > 0;
-  }
-
   async ban(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const body = JSON.stringify({ keys });

@@ -22,12 +22,3 @@ export async function listen(handler: http.RequestListener): Promise<TestServer>
       }),
   };
 }
-
-/** A port with nothing listening on it (bound and released). */
-export async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}

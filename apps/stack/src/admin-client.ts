@@ -1,4 +1,4 @@
-import { StackError } from '../stack-error.js';
+import { StackError } from './stack-error.js';
 
 export interface AdminCall {
   method: string;
