@@ -155,7 +155,7 @@ export class DbProxy {
       nextConnectionId: () => this.#allocateId(),
       extCapabilities: () => this.extCapabilities(),
       kill: (id, query, user) => this.kill(id, query, user),
-      killBackend: (server, backendId, query) => this.#killBackend(server, backendId, query),
+      killBackend: (server, backendId, query, still) => this.#killBackend(server, backendId, query, still),
     };
     this.controller.on('writer', (w) => this.#onWriter(w));
     this.controller.on('round', (views) => {
@@ -272,10 +272,14 @@ export class DbProxy {
     return this.#byId.get(id)?.kill(query, user) ?? Promise.resolve('unknown');
   }
 
-  async #killBackend(server: string, backendId: number, query: boolean): Promise<void> {
+  async #killBackend(server: string, backendId: number, query: boolean, still?: () => boolean): Promise<void> {
     const c = await this.pool.acquire(server, CONTROL_PROFILE);
     let ok = false;
     try {
+      if (still && !still()) {
+        ok = true;
+        return;
+      }
       await c.query(`KILL ${query ? 'QUERY' : 'CONNECTION'} ${backendId}`);
       ok = true;
     } finally {

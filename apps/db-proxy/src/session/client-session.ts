@@ -162,7 +162,10 @@ export class ClientSession {
 
   async #killOnBackend(conn: BackendConnection, query: boolean): Promise<void> {
     try {
-      await this.#ctx.killBackend(conn.server, conn.connectionId, query);
+      // KILL QUERY: only while this session's statement still runs there (acquiring the control
+      // connection may take a while, and a finished statement's thread may run the next one).
+      const still = query ? () => this.#current === conn && !conn.idle && conn.alive : undefined;
+      await this.#ctx.killBackend(conn.server, conn.connectionId, query, still);
     } catch (err) {
       // the statement may end anyway; the connection is not reused
       this.#ctx.logger.warn({ err, session: this.id, server: conn.server }, 'KILL on the backend failed; closing its connection');
@@ -1127,7 +1130,8 @@ export class ClientSession {
         this.#after(choice.conn, cls, msg, outcome);
         return;
       }
-      if (outcome.type === 'retry' && sentTypes) st.typed.add(choice.conn);
+      // An interrupted command (KILL QUERY before it was sent) never reached the connection: its types neither.
+      if (outcome.type === 'retry' && sentTypes && outcome.err !== INTERRUPTED) st.typed.add(choice.conn);
       const next = await this.#recover(choice, outcome, cls, ++attempts);
       if (!next) return;
       choice = next;

@@ -38,6 +38,10 @@ export interface ProxyContext {
    * the peer proxy through its admin API. Throws PeerUnreachableError when the peer cannot be asked.
    */
   kill(id: number, query: boolean, user: string): Promise<KillResult>;
-  /** Runs `KILL QUERY|CONNECTION <backendId>` on `server` (a pool connection); resolves when done. */
-  killBackend(server: string, backendId: number, query: boolean): Promise<void>;
+  /**
+   * Runs `KILL QUERY|CONNECTION <backendId>` on `server` (a pool connection); resolves when done.
+   * `still` is asked again once the control connection is in hand: false skips the KILL (the statement
+   * ended meanwhile, and the backend thread may already run something else).
+   */
+  killBackend(server: string, backendId: number, query: boolean, still?: () => boolean): Promise<void>;
 }
