@@ -33,9 +33,11 @@ test('a pair replicates master-master with distinct ids, domains and auto-increm
   assert.match(String(va!.track), /last_gtid/);
 
   await withAdmin(pair.a.root, (c) => c.query('CREATE TABLE shop.t (id INT AUTO_INCREMENT PRIMARY KEY, origin VARCHAR(32))'));
+  // b can only insert into the table once a's CREATE has replicated to it (not instant on a busy machine).
+  await pair.waitCaughtUp(10_000);
   await withAdmin(pair.a.root, (c) => c.query("INSERT INTO shop.t (origin) VALUES ('a')"));
   await withAdmin(pair.b.root, (c) => c.query("INSERT INTO shop.t (origin) VALUES ('b')"));
-  await pair.waitCaughtUp(5000);
+  await pair.waitCaughtUp(10_000);
   assert.equal(await count(pair.a), 2);
   assert.equal(await count(pair.b), 2);
   const ids = await withAdmin(pair.a.root, (c) => queryRows<{ id: number; origin: string }>(c, 'SELECT id, origin FROM shop.t ORDER BY id'));
