@@ -13,12 +13,15 @@ import { callFirstAdmin } from './admin-client.js';
 import { controlHost, CONTROL_PORT, DNS_PORT, PROXY_ADMIN_PORT, stackAddress } from './stack-spec.js';
 import { processAlive, readStackState, reapOrphans, removeStackState } from './stack-state.js';
 import { tailFile } from './tail-file.js';
+import { takeAutoscaleOption, type AutoscaleOption } from './autoscaler/autoscale-option.js';
 
 const USAGE = `scaleout: the scalable web architecture as local processes
 
 usage: scaleout <command> [options]
 
-  up [--detach] [--web N] [--no-prometheus]   start the stack (foreground: Ctrl-C stops it)
+  up [--detach] [--web N] [--no-prometheus] [--autoscale [FILE.json]]
+                                              start the stack (foreground: Ctrl-C stops it); --autoscale:
+                                              the autoscaler owns the web count (AUTOSCALE_* or FILE.json)
   down                                        stop a running stack
   status [--json] [--watch]                   every instance: address, pid, state, health (--watch: live figures)
   load get URL|shop [--rate R/s|--ramp A..B/s over T|--connections N] [--duration T] [--json FILE]
@@ -63,12 +66,13 @@ function option(args: string[], names: string[]): string | undefined {
 async function up(args: string[]): Promise<number> {
   const detach = flag(args, '--detach') || flag(args, '-d');
   const noPrometheus = flag(args, '--no-prometheus');
+  const autoscale = takeAutoscaleOption(args);
   const webRaw = option(args, ['--web']);
   const web = webRaw === undefined ? undefined : Number(webRaw);
   if (web !== undefined && (!Number.isInteger(web) || web < 1 || web > 50)) throw new StackError('STACK_ERR_USAGE', `--web "${webRaw}" is invalid: expected an integer between 1 and 50`);
 
-  if (detach) return upDetached(web, noPrometheus);
-  const stack = await runStack({ counts: { web }, prometheus: noPrometheus ? false : 'auto' });
+  if (detach) return upDetached(web, noPrometheus, autoscale);
+  const stack = await runStack({ counts: { web }, prometheus: noPrometheus ? false : 'auto', autoscale: autoscale?.config });
   let signals = 0;
   const onSignal = () => {
     signals += 1;
@@ -93,7 +97,7 @@ async function up(args: string[]): Promise<number> {
   return 0;
 }
 
-async function upDetached(web: number | undefined, noPrometheus: boolean): Promise<number> {
+async function upDetached(web: number | undefined, noPrometheus: boolean, autoscale?: AutoscaleOption): Promise<number> {
   const c = client();
   if (await c.reachable()) {
     console.log(`a stack is already running at ${c.baseUrl}`);
@@ -105,7 +109,7 @@ async function upDetached(web: number | undefined, noPrometheus: boolean): Promi
   const out = openSync(logFile, 'a');
   const start = existsSync(logFile) ? statSync(logFile).size : 0;
   const bin = fileURLToPath(new URL('../bin/scaleout.mjs', import.meta.url));
-  const childArgs = [bin, 'up', ...(web ? ['--web', String(web)] : []), ...(noPrometheus ? ['--no-prometheus'] : [])];
+  const childArgs = [bin, 'up', ...(web ? ['--web', String(web)] : []), ...(noPrometheus ? ['--no-prometheus'] : []), ...(autoscale?.args ?? [])];
   const child = spawn(process.execPath, childArgs, { detached: true, stdio: ['ignore', out, out], env: process.env });
   child.unref();
   let exited: number | null = null;

@@ -5,6 +5,9 @@ import { mapPage } from './observatory/map-page.js';
 import { observatoryRoutes, type ObservatoryRoutesOptions } from './observatory/observatory-routes.js';
 import type { AdminAuth } from './observatory/admin-auth.js';
 import { tailFile } from './tail-file.js';
+import type { Autoscaler } from './autoscaler/autoscaler.js';
+import { registerAutoscalerMetrics } from './autoscaler/autoscaler-metrics.js';
+import { autoscalerRoutes } from './autoscaler/autoscaler-routes.js';
 import type { Supervisor } from './supervisor.js';
 import type { ServiceName } from './stack-spec.js';
 import { StackError } from './stack-error.js';
@@ -21,6 +24,8 @@ export interface ControlServerOptions {
   onDown(): void;
   /** Called after a successful scale (e.g. rewrite the Prometheus config). */
   onScaled?(): void;
+  /** The web tier's autoscaler (`up --autoscale`): `/api/autoscaler`, its metrics; manual web scaling is refused. */
+  autoscaler?: Autoscaler | null;
 }
 
 const statusSchema = {
@@ -79,6 +84,7 @@ export function buildControlServer(o: ControlServerOptions): FastifyInstance {
     }
   });
 
+  if (o.autoscaler) registerAutoscalerMetrics(registry, o.autoscaler);
   app.register(metricsPlugin, { registry, service: 'stack' });
   app.register(healthRoutes, { readiness: o.readiness, service: 'stack', instance: 'stack' });
 
@@ -97,6 +103,7 @@ export function buildControlServer(o: ControlServerOptions): FastifyInstance {
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(mapPage('scaleout stack')));
   app.register(observatoryRoutes, { ...o.observatory, supervisor: o.supervisor, auth: o.auth });
+  app.register(autoscalerRoutes, { autoscaler: o.autoscaler ?? null });
 
   app.get('/api/stack', { schema: { response: { 200: { type: 'object', additionalProperties: true } } } }, async () => o.info);
 
@@ -143,10 +150,14 @@ export function buildControlServer(o: ControlServerOptions): FastifyInstance {
           required: ['service', 'count'],
           additionalProperties: false,
         },
-        response: { 200: { type: 'array', items: statusSchema }, 400: errorSchema, 401: errorSchema },
+        response: { 200: { type: 'array', items: statusSchema }, 400: errorSchema, 401: errorSchema, 409: errorSchema },
       },
     },
     async (request) => {
+      const a = o.autoscaler;
+      if (a && request.body.service === 'web') {
+        throw new StackError('STACK_ERR_AUTOSCALED', `web is autoscaled (${a.config.minReplicas}..${a.config.maxReplicas} replicas, now ${a.current}); restart the stack without --autoscale to scale it by hand`, 409);
+      }
       const result = await o.supervisor.scale(request.body.service, request.body.count);
       o.onScaled?.();
       return result;

@@ -1,6 +1,9 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAutoscaleConfig } from '@scaleout/autoscale';
 import { createLogger, Readiness, type Logger } from '@scaleout/service';
+import type { Autoscaler } from './autoscaler/autoscaler.js';
+import { stackAutoscaler } from './autoscaler/stack-autoscaler.js';
 import { buildControlServer } from './control-server.js';
 import { formatStatus } from './format-status.js';
 import { writePrometheusConfig } from './prometheus-config.js';
@@ -12,6 +15,7 @@ import {
   controlHost,
   CONTROL_PORT,
   DNS_PORT,
+  MAX_WEB_REPLICAS,
   LB_HTTP_PORT,
   PROMETHEUS_PORT,
   STACK_ZONE,
@@ -33,6 +37,11 @@ export interface RunStackOptions {
   /** Human-readable progress lines (the terminal in the foreground, the stack log when detached). */
   print?(line: string): void;
   installMissing?: boolean;
+  /**
+   * Turns the web tier's autoscaler on: `@scaleout/autoscale`'s config (short form `{ min, max, metric,
+   * target }` or the long form; validated before anything starts, AUTOSCALE_ERR_CONFIG otherwise).
+   */
+  autoscale?: unknown;
 }
 
 export interface RunningStack {
@@ -43,6 +52,8 @@ export interface RunningStack {
   /** Resolves after `down` (from the API or a signal) has stopped everything. */
   done: Promise<void>;
   down(): Promise<void>;
+  /** The web tier's autoscaler when on. */
+  autoscaler: Autoscaler | null;
 }
 
 /**
@@ -67,12 +78,20 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     removeStackState(paths.stateFile);
   }
 
+  // Refused before anything starts: one line, AUTOSCALE_ERR_CONFIG.
+  const autoscale = options.autoscale === undefined || options.autoscale === false ? null : parseAutoscaleConfig(options.autoscale === true ? {} : options.autoscale);
+  if (autoscale && autoscale.maxReplicas > MAX_WEB_REPLICAS) {
+    throw new StackError('STACK_ERR_CONFIG', `autoscale max ${autoscale.maxReplicas} is above the ${MAX_WEB_REPLICAS} web replicas the address plan allows`);
+  }
+  const webCount = options.counts?.web ?? 2;
   const adminToken = options.adminToken ?? process.env.SCALEOUT_ADMIN_TOKEN ?? 'dev-admin-token';
   const stackOptions: StackOptions = {
     net,
     paths,
     repoRoot: repoRoot(),
-    counts: { web: options.counts?.web ?? 2 },
+    counts: { web: autoscale ? Math.min(autoscale.maxReplicas, Math.max(autoscale.minReplicas, webCount)) : webCount },
+    // The LBs ramp a new replica's weight over the autoscaler's warm-up (its metrics count after it).
+    ...(autoscale ? { lbSlowStartSeconds: autoscale.warmupSeconds } : {}),
     secrets: loadOrCreateSecrets(paths.secretsFile),
     adminToken,
     installMissing: options.installMissing ?? true,
@@ -122,6 +141,11 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     httpPort: LB_HTTP_PORT,
   });
 
+  let autoscaler: Autoscaler | null = null;
+  if (autoscale) {
+    autoscaler = stackAutoscaler({ config: autoscale, supervisor, observatory, logger: logger.child({ component: 'autoscaler' }), onScaled: () => void refreshPrometheus().then(saveState) });
+  }
+
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let downing: Promise<void> | undefined;
@@ -130,6 +154,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
       print('stopping the stack…');
       readiness.setDraining();
       await load.close();
+      await autoscaler?.stop();
       observatory.stop();
       await supervisor.down();
       await control.close();
@@ -155,6 +180,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     info: { net, home: paths.home, pid: process.pid, control: controlUrl, startedAt: state.startedAt },
     onDown: () => void down(),
     onScaled: () => void refreshPrometheus().then(saveState),
+    autoscaler,
   });
   try {
     await control.listen({ host, port: CONTROL_PORT });
@@ -176,6 +202,11 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     await supervisor.up({ web: stackOptions.counts.web });
     upDone = true;
     saveState();
+    if (autoscaler && !downing) {
+      autoscaler.start();
+      const c = autoscale!;
+      print(`autoscaler on: web ${c.minReplicas}..${c.maxReplicas} on ${c.metrics.map((m) => `${m.name}=${m.target}`).join(', ')}, sync every ${c.syncPeriodSeconds}s (${controlUrl}/api/autoscaler)`);
+    }
     print('');
     print(formatStatus(supervisor.status()));
     print('');
@@ -183,5 +214,5 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     logger.info('stack up');
   })();
   ready.catch(() => undefined);
-  return { supervisor, controlUrl, ready, done, down };
+  return { supervisor, controlUrl, ready, done, down, autoscaler };
 }

@@ -42,6 +42,8 @@ export interface StackOptions {
   prometheus: boolean | 'auto';
   /** Told when something is installed or set up. */
   notify(message: string): void;
+  /** The LBs' slow start (weight ramp of a joining replica); default: the LB's own (10 s). */
+  lbSlowStartSeconds?: number;
 }
 
 /** One process of the stack. */
@@ -253,6 +255,8 @@ function proxyInstances(o: StackOptions, dbs: InstanceSpec[]): InstanceSpec[] {
 }
 
 export const WEB_PORT = 3000;
+/** The address plan's limit (and `/api/scale`'s). */
+export const MAX_WEB_REPLICAS = 50;
 
 function webInstances(
   o: StackOptions,
@@ -322,6 +326,9 @@ function lbInstances(o: StackOptions, webs: InstanceSpec[]): InstanceSpec[] {
         // The page cache: web marks anonymous catalogue pages and product JSON shareable and bans them on change.
         LB_CACHE: 'true',
         LB_CACHE_PATHS: '/',
+        // Sessions live in the session service: a draining replica's sticky clients move at once (scale-in).
+        LB_STICKY_MOVE_DRAINING: 'true',
+        ...(o.lbSlowStartSeconds === undefined ? {} : { LB_SLOW_START: `${o.lbSlowStartSeconds}s` }),
       },
     });
     return { ...inst, adminUrl: `http://${host}:${LB_ADMIN_PORT}` };
@@ -346,11 +353,37 @@ async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?:
       for (const w of change.add ?? []) {
         if (!report(lb, `adding ${w.name}`, await call('POST', '', { name: w.name, address: w.address }), (s) => s === 201 || s === 409)) return;
       }
-      for (const w of change.remove ?? []) {
+      const removing = change.remove ?? [];
+      // Safe scale-in: drain first (no new requests; sticky clients move, sessions are shared), wait for
+      // the requests in flight to finish, then remove (the supervisor sends SIGTERM after this).
+      for (const w of removing) {
+        if (!report(lb, `draining ${w.name}`, await call('PUT', `/${encodeURIComponent(w.name)}/state`, { state: 'drain' }), (s) => s < 300 || s === 404)) return;
+      }
+      for (const w of removing) await waitDrained(o, lb, w, (path) => call('GET', path));
+      for (const w of removing) {
         if (!report(lb, `removing ${w.name}`, await call('DELETE', `/${encodeURIComponent(w.name)}`), (s) => s < 300 || s === 404)) return;
       }
     }),
   );
+}
+
+/** A drained replica's in-flight requests get this long to finish before it is removed anyway. */
+export const DRAIN_TIMEOUT_MS = 30_000;
+
+/** Polls the LB until the server has no request in flight (or is gone, or the LB stops answering). */
+async function waitDrained(o: StackOptions, lb: InstanceSpec, w: InstanceSpec, get: (path: string) => Promise<AdminAnswer>): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const a = await get(`/${encodeURIComponent(w.name)}`);
+    if (a.status !== 200) return;
+    const inflight = (a.body as { inflight?: number }).inflight ?? 0;
+    if (inflight === 0) return;
+    if (Date.now() > deadline) {
+      o.notify(`${lb.name}: ${w.name} still had ${inflight} requests in flight after ${DRAIN_TIMEOUT_MS / 1000} s of draining; removing it`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export const DNS_PORT = 5300;

@@ -182,7 +182,10 @@ export class Autoscaler extends EventEmitter<AutoscalerEvents> {
     this.#lastDirection = direction;
     this.#current = record.desired;
     const change: ScaleChange = { at: record.at, atMs: record.atMs, from: record.current, to: record.desired, direction, summary: record.summary, result: 'applying' };
-    if (this.#pending) this.#pending.result = 'superseded';
+    if (this.#pending) {
+      this.#pending.result = 'superseded';
+      this.emit('change', this.#pending);
+    }
     this.#pending = change;
     this.#changes.push(change);
     if (this.#changes.length > (this.#o.keepChanges ?? 30)) this.#changes.shift();

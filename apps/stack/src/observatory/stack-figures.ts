@@ -173,6 +173,8 @@ export function stackFigures(input: FigureInputs): StackFigures {
     cacheHits += hits;
     cacheLookups += lookups;
     f.detail.cacheHitRatio = lookups > 0 ? hits / lookups : null;
+    // CPU in cores (the autoscaler's `cpu` metric): prom-client's process counter.
+    f.detail.cpuCores = w.seconds > 0 ? w.rate('process_cpu_seconds_total') : null;
     const sessionCalls = w.rate('scaleout_web_session_requests_total', notHealth);
     const sessionErrors = w.rate('scaleout_web_session_requests_total', (l) => notHealth(l) && !/^[234]/.test(l.result ?? ''));
     edge(web.name, 'session', 'http', sessionCalls, sessionErrors);
