@@ -143,7 +143,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
 
   let autoscaler: Autoscaler | null = null;
   if (autoscale) {
-    autoscaler = stackAutoscaler({ config: autoscale, supervisor, observatory, logger: logger.child({ component: 'autoscaler' }), onScaled: () => void refreshPrometheus().then(saveState) });
+    autoscaler = stackAutoscaler({ config: autoscale, supervisor, observatory, initialReplicas: stackOptions.counts.web, logger: logger.child({ component: 'autoscaler' }), onScaled: () => void refreshPrometheus().then(saveState) });
   }
 
   let resolveDone!: () => void;

@@ -10,6 +10,8 @@ export interface StackAutoscalerOptions {
   supervisor: Supervisor;
   observatory: Observatory;
   logger: Logger;
+  /** The web count the stack starts with (the supervisor has none yet when this is built). */
+  initialReplicas: number;
   /** After a change is applied (rewrite the Prometheus config, save the state file). */
   onScaled?(): void;
 }
@@ -64,6 +66,5 @@ export function stackAutoscaler(o: StackAutoscalerOptions): Autoscaler {
     }
   };
 
-  const initialReplicas = o.supervisor.status().filter((s) => s.service === 'web').length;
-  return new Autoscaler({ config: o.config, initialReplicas, observe, scaleTo, logger: o.logger });
+  return new Autoscaler({ config: o.config, initialReplicas: o.initialReplicas, observe, scaleTo, logger: o.logger });
 }

@@ -42,6 +42,7 @@ export function mapPage(title: string): string {
   </div>
   <div class="group"><button id="switchover" class="admin" type="button">Switch the MySQL writer</button></div>
 </section>
+<section id="autoscaler" class="group" hidden aria-label="the autoscaler"></section>
 <main>
   <div id="map-wrap"><svg id="map" role="img" aria-label="the stack as a diagram"></svg></div>
   <aside id="panel"><p class="muted">Click an instance on the map for its figures and actions.</p></aside>
@@ -56,6 +57,7 @@ export function mapPage(title: string): string {
 <div id="toast" role="status" aria-live="polite"></div>
 <script src="/assets/uplot.js"></script>
 <script src="/assets/map.js"></script>
+<script src="/assets/autoscaler.js"></script>
 </body>
 </html>
 `;

@@ -27,6 +27,7 @@ const assetDir = fileURLToPath(new URL('../../assets/', import.meta.url));
 const ASSETS: Record<string, { file: () => string; type: string }> = {
   'map.js': { file: () => `${assetDir}map.js`, type: 'text/javascript; charset=utf-8' },
   'map.css': { file: () => `${assetDir}map.css`, type: 'text/css; charset=utf-8' },
+  'autoscaler.js': { file: () => `${assetDir}autoscaler.js`, type: 'text/javascript; charset=utf-8' },
   'uplot.js': { file: () => requireResolve.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   'uplot.css': { file: () => requireResolve.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
