@@ -90,6 +90,31 @@ describe('proposeForMetric: the HPA algorithm details', () => {
     assert.equal(p.replicas, 2);
   });
 
+  it('missing and unready together on a scale-up: both count as 0 (replica_calculator: 2 of 4 at 300m → 6, not 12)', () => {
+    const p = proposeForMetric(cpu, sampleOf('cpu', [300, 300, 'missing', 'unready']), tol, WARMUP);
+    assert.equal(p.ratio, 3);
+    assert.equal(p.missing, 1);
+    assert.equal(p.unready, 1);
+    assert.equal(p.correctedRatio, 1.5);
+    assert.equal(p.replicas, 6);
+  });
+
+  it('missing and unready together on a scale-down: missing at 100% of target, unready left out', () => {
+    const p = proposeForMetric(cpu, sampleOf('cpu', [20, 20, 'missing', 'unready']), tol, WARMUP);
+    assert.equal(p.counted, 2);
+    assert.ok(Math.abs(p.correctedRatio! - 140 / 300) < 1e-12);
+    assert.equal(p.replicas, 2); // ceil(140 / 100)
+  });
+
+  it('missing metrics with a ratio near the target: the corrected ratio within tolerance means no change', () => {
+    const down = proposeForMetric(cpu, sampleOf('cpu', [85, 85, 'missing']), tol, WARMUP); // 0.85 → (85+85+100)/300 = 0.9
+    assert.equal(down.outcome, 'dampened');
+    assert.equal(down.replicas, 3);
+    const up = proposeForMetric(cpu, sampleOf('cpu', [120, 120, 120, 120, 120, 120, 120, 120, 120, 'missing']), tol, WARMUP); // 1.2 → 1.08
+    assert.equal(up.outcome, 'dampened');
+    assert.equal(up.replicas, 10);
+  });
+
   it('draining replicas are ignored', () => {
     const s = uniform('cpu', 4, 200);
     const p = proposeForMetric(cpu, { ...s, replicas: [...s.replicas, { id: 'old', readySinceMs: 0, draining: true, metrics: { cpu: 0 } }] }, tol, WARMUP);
