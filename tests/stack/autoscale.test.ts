@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoad, type IntervalStats, type RateSpec } from '@scaleout/load';
 import { startTestStack, type TestStack } from './stack-helpers.js';
+import { ShopClient } from './http-client.js';
 
 const MIN = 1;
 const MAX = 4;
@@ -79,7 +80,39 @@ test(`a load ramp 20 → 150 → 20 req/s: web replicas follow within ${MIN}..${
   // An uncached API call that every replica answers (the LB's page cache would answer a catalogue page itself).
   const run = startLoad({ workload: 'get', url: `${lb}/api/me`, rate: steps(CURVE), durationMs, connections: 400, timeoutMs: 5000 });
   run.on('second', (s) => seconds.push(s));
+  // Signed-in shoppers from the top of the ramp (4 replicas): stuck by the LB's cookie to a replica, moved
+  // when it is drained (sessions are shared), never logged out, never a failed request.
+  const shoppers: { client: ShopClient; user: string; servedBy: string[]; failures: string[] }[] = [];
+  let loadDone = false;
+  const shopping = (async () => {
+    await new Promise((r) => setTimeout(r, 36_000));
+    for (let i = 0; i < 8; i++) {
+      const client = new ShopClient(lb);
+      const user = `auto${Date.now()}${i}`;
+      const signup = await client.call('POST', '/api/signup', { username: user, password: 'correct horse battery' });
+      assert.equal(signup.status, 201, signup.body);
+      shoppers.push({ client, user, servedBy: [], failures: [] });
+    }
+    while (!loadDone) {
+      await Promise.all(
+        shoppers.map(async (s) => {
+          try {
+            const r = await s.client.call('GET', '/api/cart');
+            const body = r.status === 200 ? (r.json() as { user: { username: string } | null }) : null;
+            if (body?.user?.username !== s.user) s.failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+            const by = String(r.headers['x-served-by']);
+            if (s.servedBy[s.servedBy.length - 1] !== by) s.servedBy.push(by);
+          } catch (err) {
+            s.failures.push((err as Error).message);
+          }
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
   const result = await run.done;
+  loadDone = true;
+  await shopping;
   clearInterval(watch);
 
   const api = (await (await fetch(`${stack.controlUrl}/api/autoscaler?limit=60`)).json()) as {
@@ -99,7 +132,11 @@ test(`a load ramp 20 → 150 → 20 req/s: web replicas follow within ${MIN}..${
   const p99At = (from: number, to: number) => Math.max(...seconds.filter((s) => s.second >= from && s.second < to).map((s) => s.p99Ms));
   console.log(`p99 per 10 s: ${Array.from({ length: Math.ceil(durationMs / 10_000) }, (_, i) => `${i * 10}s ${p99At(i * 10, i * 10 + 10).toFixed(0)}ms`).join(', ')}`);
 
+  console.log(`shoppers (signed in at t=36 s): replicas seen ${shoppers.map((x) => x.servedBy.join('>')).join(', ')}`);
   assert.equal(api.enabled, true);
+  assert.equal(shoppers.length, 8);
+  assert.deepEqual(shoppers.flatMap((x) => x.failures), [], 'a shopper lost its session or a request');
+  assert.ok(shoppers.some((x) => x.servedBy.length > 1), 'no shopper was moved off a drained replica');
   assert.equal(result.errors, 0, `failed requests: ${JSON.stringify(result.errorsByKind)}`);
   assert.equal(result.completed, result.sent);
   assert.ok(timeline.every((p) => p.current >= MIN && p.current <= MAX && p.running <= MAX + 1), 'within min/max (one extra while a removed replica drains)');
