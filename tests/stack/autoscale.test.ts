@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startLoad, type IntervalStats, type RateSpec } from '@scaleout/load';
 import { startTestStack, type TestStack } from './stack-helpers.js';
 import { ShopClient } from './http-client.js';
+import { launchChromium } from '@scaleout/testing';
 
 const MIN = 1;
 const MAX = 4;
@@ -173,6 +174,20 @@ test('every decision is logged as JSON, exposed as scaleout_autoscaler_* metrics
   const script = await fetch(`${stack.controlUrl}/assets/autoscaler.js`);
   assert.equal(script.status, 200);
   assert.match(await script.text(), /\/api\/autoscaler/);
+  // The panel on the live map, in a real browser.
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${stack.controlUrl}/`);
+    const current = await tab.waitForSelector('#autoscaler-current', { timeout: 15_000 });
+    assert.equal(Number(await current.getAttribute('data-current')), stack.autoscaler!.current);
+    assert.equal(await tab.isVisible('#autoscaler'), true);
+    const items = await tab.$$eval('#autoscaler-changes li', (els) => els.map((e) => e.textContent ?? ''));
+    assert.ok(items.length >= 1 && items.some((t) => /→.*done/.test(t)), JSON.stringify(items));
+    assert.match((await tab.textContent('#autoscaler-why')) ?? '', /rps/);
+  } finally {
+    await browser.close();
+  }
   const manual = await fetch(`${stack.controlUrl}/api/scale`, {
     method: 'POST',
     headers: { authorization: 'Bearer dev-admin-token', 'content-type': 'application/json' },

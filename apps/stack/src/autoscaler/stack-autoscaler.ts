@@ -25,6 +25,12 @@ const webNumber = (name: string) => Number(/^web(\d+)$/.exec(name)?.[1] ?? NaN);
  * in-flight requests finish, then SIGTERM: see `syncLbPools` in stack-spec.ts).
  */
 export function stackAutoscaler(o: StackAutoscalerOptions): Autoscaler {
+  const { observe, scaleTo } = webTier(o);
+  return new Autoscaler({ config: o.config, initialReplicas: o.initialReplicas, observe, scaleTo, logger: o.logger });
+}
+
+/** The autoscaler's view of the local web tier and its one lever. */
+export function webTier(o: Pick<StackAutoscalerOptions, 'supervisor' | 'observatory' | 'onScaled'>): { observe(): Observation | null; scaleTo(n: number): Promise<void> } {
   /** Replicas the running change adds (not ready until they are in the pools) or removes (draining). */
   let adding = new Set<string>();
   let removing = new Set<string>();
@@ -66,5 +72,5 @@ export function stackAutoscaler(o: StackAutoscalerOptions): Autoscaler {
     }
   };
 
-  return new Autoscaler({ config: o.config, initialReplicas: o.initialReplicas, observe, scaleTo, logger: o.logger });
+  return { observe, scaleTo };
 }
