@@ -57,10 +57,23 @@ class FakeTier {
   ) {
     for (let i = 1; i <= initial; i++) this.replicas.push({ name: `web${i}`, readyAt: clock.t - 3_600_000, draining: false });
   }
+  /** Per-replica service rate for the M/M/1 figures (in flight ρ/(1−ρ), p99 ln(100)/(μ−λ)); 0 = the flat figures. */
+  capacity = 0;
   observe = (): Observation => {
     const now = this.clock.now();
     const ready = this.replicas.filter((r) => !r.draining && r.readyAt <= now);
     const each = ready.length ? this.load(now) / ready.length : 0;
+    if (this.capacity > 0) {
+      const rho = Math.min(each / this.capacity, 0.99);
+      const p99Ms = each >= this.capacity * 0.99 ? 5000 : (Math.log(100) / (this.capacity - each)) * 1000;
+      return {
+        p99Ms,
+        replicas: this.replicas.map((r) => {
+          const up = !r.draining && r.readyAt <= now;
+          return { name: r.name, ready: up, draining: r.draining, rps: up ? each : null, inflight: up ? rho / (1 - rho) : null, cpu: up ? rho : null };
+        }),
+      };
+    }
     return {
       p99Ms: 20,
       replicas: this.replicas.map((r) => {
@@ -247,6 +260,29 @@ describe('Autoscaler: the control loop (fake clock, fake web tier)', () => {
     assert.ok(plain.decisions.every((d) => d.predicted === null));
     assert.ok(pred.decisions.some((d) => d.predicted !== null && d.plain !== null && d.predicted > d.plain), 'a prediction above the plain proposal');
     assert.ok(pred.replicas > plain.replicas, `predictive ${pred.replicas} vs plain ${plain.replicas}`);
+  });
+
+  it('a load step (100 → 800 req/s, M/M/1 replicas of 200 req/s): p99 back under its 50 ms target within 4 sync periods (HPA default rate: 4 pods or 100% per 15 s)', async () => {
+    const { clock, tier, scaler, decisions, t0 } = setUp(
+      { min: 1, max: 10, metrics: 'inflight=1,p99=50ms', syncPeriodSeconds: 5, warmupSeconds: 2 },
+      1,
+      (t) => (t - t0 < 20_000 ? 100 : 800),
+      { startupMs: 3000 },
+    );
+    tier.capacity = 200;
+    scaler.start();
+    await clock.advance(19_000);
+    assert.equal(scaler.current, 1, 'ρ = 0.5 at 100 req/s: inflight 1, p99 46 ms, no change');
+    const p99After: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await clock.advance(5_000);
+      p99After.push(tier.observe().p99Ms!);
+    }
+    const syncsToRecover = p99After.findIndex((p) => p < 50) + 1;
+    assert.ok(syncsToRecover >= 1 && syncsToRecover <= 4, `p99 after each sync: ${p99After.map((p) => p.toFixed(0)).join(', ')} ms\n${decisions.map((d) => d.summary).join('\n')}`);
+    assert.ok(p99After.slice(syncsToRecover - 1).every((p) => p < 50), 'p99 stays under the target once recovered');
+    assert.ok(scaler.current >= 5 && scaler.current <= 10);
+    await stopped(clock, scaler);
   });
 
   it('status: current, desired, why and the recent decisions, newest first', async () => {
