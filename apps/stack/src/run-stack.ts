@@ -33,6 +33,8 @@ export interface RunStackOptions {
   /** Human-readable progress lines (the terminal in the foreground, the stack log when detached). */
   print?(line: string): void;
   installMissing?: boolean;
+  /** Environment added to every instance of a Node service (see StackOptions.serviceEnv). */
+  serviceEnv?: StackOptions['serviceEnv'];
 }
 
 export interface RunningStack {
@@ -43,6 +45,8 @@ export interface RunningStack {
   /** Resolves after `down` (from the API or a signal) has stopped everything. */
   done: Promise<void>;
   down(): Promise<void>;
+  /** The once-a-second figures (scenarios sample them). */
+  observatory: Observatory;
 }
 
 /**
@@ -77,6 +81,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     adminToken,
     installMissing: options.installMissing ?? true,
     prometheus: options.prometheus ?? 'auto',
+    ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
     notify: (m) => {
       print(m);
       logger.info(m);
@@ -183,5 +188,5 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     logger.info('stack up');
   })();
   ready.catch(() => undefined);
-  return { supervisor, controlUrl, ready, done, down };
+  return { supervisor, controlUrl, ready, done, down, observatory };
 }
