@@ -2,6 +2,8 @@
 // of the writing master. Per event: acknowledged writes, errors, the write outage (longest time with
 // no acknowledged write), acknowledged writes lost (every acknowledged id looked up afterwards directly
 // on the surviving server, not through the proxies), and read-your-writes violations.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { callAdmin } from '../admin-client.js';
 import { DB_PORT, PROXY_ADMIN_PORT, PROXY_PORT, stackAddress } from '../stack-spec.js';
 import type { ChartSpec, Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
@@ -120,6 +122,8 @@ async function run(ctx: ScenarioContext<DbFailoverPlan>): Promise<ScenarioOutcom
 
   const zero = Date.now() - ctx.now() * 1000;
   const recs = writer.records;
+  // The raw records (what each client was told), so a reader can check the figures against the database.
+  writeFileSync(join(ctx.outDir, 'writes.json'), JSON.stringify({ zero, survivor, records: recs }) + '\n');
   const acks = recs.filter((r) => r.ackAt !== undefined).map((r) => r.ackAt!).sort((a, b) => a - b);
   const lostIds = recs.filter((r) => r.ackAt !== undefined && !present.has(r.id));
   const figures: EventFigures[] = events.map((e) => {

@@ -23,6 +23,8 @@ export interface RunScenarioOptions {
   adminToken?: string;
   /** Called once the stack runs (the CLI stops it on Ctrl-C). */
   onStack?(stack: RunningStack): void;
+  /** Called after the scenario, before its stack stops (tests check the databases then). */
+  beforeDown?(stack: RunningStack, net: string): Promise<void>;
 }
 
 export interface ScenarioRun {
@@ -117,6 +119,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
       // Every fault undone: a paused instance is resumed before the stack stops.
       for (const s of stack.supervisor.status()) if (s.state === 'paused') await stack.supervisor.resume(s.name).catch(() => undefined);
     }
+    await o.beforeDown?.(stack, scenario.net);
     ok = true;
   } finally {
     await stack.down();

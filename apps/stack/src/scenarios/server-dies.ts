@@ -4,7 +4,7 @@
 // LB how long until DNS stopped answering it and how long clients kept failing.
 import type { IntervalStats, LoadResult } from '@scaleout/load';
 import { DNS_PORT, LB_HTTP_PORT, STACK_ZONE, controlHost } from '../stack-spec.js';
-import type { ChartSpec, Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
+import type { ChartSpec, FigureSample, Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
 import { StackWatch } from './stack-watch.js';
 
 export interface ServerDiesPlan {
@@ -58,9 +58,13 @@ const plans: { quick: ServerDiesPlan; full: ServerDiesPlan } = {
   full: { rate: 30, baseline: 10, observe: 20, lbObserve: 40, restoreBetween: true, users: 100 },
 };
 
-/** Errors and completions of the load's seconds whose end lies in (from, to] (scenario seconds = load seconds). */
+/**
+ * Errors and completions of the load's seconds that belong to the window (from, to] (scenario seconds =
+ * load seconds): second s covers (s-1, s] and belongs to the window holding its middle, so adjacent
+ * windows never share a second.
+ */
 function inWindow(perSecond: IntervalStats[], from: number, to: number) {
-  const secs = perSecond.filter((s) => s.second > from && s.second <= Math.ceil(to));
+  const secs = perSecond.filter((s) => s.second - 0.5 > from && s.second - 0.5 <= to);
   const byKind: Record<string, number> = {};
   for (const s of secs) for (const [k, v] of Object.entries(s.errorsByKind)) if (v) byKind[k] = (byKind[k] ?? 0) + v;
   const failing = secs.filter((s) => s.errors > 0);
@@ -166,7 +170,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
       markedDownAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.markedDown(lb, w.victim, fromMs, toMs), fromMs)])),
       ...(isLb ? { dnsDroppedAfter: seconds(watch.dnsDropped(lbAddress(w.victim), fromMs), fromMs) } : {}),
       failingFor: win.lastFailingSecond === null ? null : +(win.lastFailingSecond - w.at).toFixed(2),
-      stillFailingAtEnd: win.lastFailingSecond !== null && win.lastFailingSecond >= Math.ceil(w.end),
+      stillFailingAtEnd: win.lastFailingSecond !== null && win.lastFailingSecond - 0.5 > w.end - 1,
     };
   });
 
@@ -186,16 +190,16 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
   table.rows.push(['whole run', result.completed, result.errors, Object.entries(result.errorsByKind).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none', null, '—', '—', '—', '—']);
 
-  const conclusion = conclude(faults, result);
+  const conclusion = conclude(faults, result, ctx.samples().filter((x) => x.t >= 0));
   const marks = ctx.marks();
   const charts: ChartSpec[] = [
     {
       id: 'load-requests',
-      title: 'Load generator: requests completed and failed per second',
-      yLabel: 'requests/s',
+      title: 'Load generator: journeys completed and requests failed per second',
+      yLabel: 'per second',
       series: [
-        { label: 'completed/s', points: result.perSecond.map((s) => ({ t: s.second, v: s.completed })) },
-        { label: 'failed/s', points: result.perSecond.map((s) => ({ t: s.second, v: s.errors })) },
+        { label: 'journeys completed/s', points: result.perSecond.map((s) => ({ t: s.second, v: s.completed })) },
+        { label: 'requests failed/s', points: result.perSecond.map((s) => ({ t: s.second, v: s.errors })) },
       ],
       marks,
     },
@@ -236,7 +240,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
 }
 
-function conclude(faults: FaultFigures[], result: LoadResult): string[] {
+function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSample[]): string[] {
   const out: string[] = [];
   const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(2)}%` : 'n/a');
   const kill = faults.find((f) => f.victim === 'web1');
@@ -248,7 +252,7 @@ function conclude(faults: FaultFigures[], result: LoadResult): string[] {
   };
   if (kill) {
     const stopped = slowest(kill.lastSentAfter);
-    const how = kill.failed === 0 ? 'no request failed' : `${kill.failed} of ${kill.completed + kill.failed} requests failed (${pct(kill.failed, kill.completed + kill.failed)})`;
+    const how = kill.failed === 0 ? 'no journey failed' : `${kill.failed} of ${kill.completed + kill.failed} journeys (${pct(kill.failed, kill.completed + kill.failed)}) failed at one of their requests`;
     out.push(
       `A crashed replica (kill -9 web1): ${how} in the ${kill.windowSeconds} s after the kill; the LBs retried ${kill.retried ?? 0} requests on another replica${kill.failed === 0 && (kill.retried ?? 0) > 0 ? ', which is why the clients saw nothing' : ''}. ` +
         `The LBs sent web1 nothing more ${stopped === null ? 'only at the end of the window (they kept trying it)' : `after ${stopped.toFixed(1)} s`} and marked it down after ${fmtS(slowest(kill.markedDownAfter))}.`,
@@ -274,6 +278,12 @@ function conclude(faults: FaultFigures[], result: LoadResult): string[] {
       `A dead LB (kill -9 lb2): ${lb.failed} requests failed (${Object.entries(lb.failedByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); DNS stopped answering lb2's address after ${fmtS(lb.dnsDroppedAfter)}, and ${lb.failingFor === null ? 'no client failed' : lb.stillFailingAtEnd ? `clients were still failing ${lb.failingFor} s after the kill, at the end of the window (they keep a DNS answer until its TTL runs out, and nothing retries a connection to a dead LB)` : `clients kept failing for up to ${lb.failingFor} s after the kill, ${lb.dnsDroppedAfter !== null && lb.dnsDroppedAfter !== undefined ? `${(lb.failingFor - lb.dnsDroppedAfter).toFixed(1)} s longer than DNS needed` : ''} (they keep a DNS answer until its TTL runs out)`}.`,
     );
   }
+  const seen = samples.reduce((a, x) => a + x.figures.headline.errorsPerSecond, 0);
+  out.push(
+    seen < result.errors / 2
+      ? `The stack's own error counters (LB 5xx and LB-made answers, summed over its 1 s samples: ${seen.toFixed(0)}) saw ${seen === 0 ? 'none' : 'few'} of these failures: refused connections to a dead LB and requests a hung server never answered are only visible at the client.`
+      : `The stack's own error counters (summed over its 1 s samples: ${seen.toFixed(0)}) saw most of the failures the clients saw (${result.errors}).`,
+  );
   out.push(`Over the whole run the load generator counted ${result.errors} failed requests of ${(result.requests ?? result.sent).toLocaleString('en')} sent (${pct(result.errors, result.requests ?? result.sent)}); p99 journey latency ${result.latency.p99Ms.toFixed(0)} ms.`);
   return out;
 }
