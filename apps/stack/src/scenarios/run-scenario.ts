@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLoad, validateLoadSpec, type LoadResult, type LoadRun, type LoadSpec } from '@scaleout/load';
+import { validateLoadSpec, type LoadResult, type LoadRun, type LoadSpec } from '@scaleout/load';
 import { runStack, type RunningStack } from '../run-stack.js';
 import { repoRoot } from '../stack-paths.js';
 import { listenersInUse } from './address-check.js';
@@ -12,6 +12,7 @@ import { writeReport } from './report-writer.js';
 import type { FigureSample, Scenario, ScenarioContext, ScenarioOutcome, StartedLoad } from './scenario.js';
 import { ScenarioError } from './scenario-error.js';
 import { SCENARIOS, findScenario } from './registry.js';
+import { startLoadInWorker } from './worker-load.js';
 
 export interface RunScenarioOptions {
   name: string;
@@ -135,7 +136,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
 }
 
 function startScenarioLoad(dir: string, name: string, spec: LoadSpec, loads: LoadRun[]): StartedLoad {
-  const run = startLoad(validateLoadSpec(spec));
+  const run = startLoadInWorker(validateLoadSpec(spec));
   loads.push(run);
   const clockAt = new Promise<number>((resolveClock, rejectClock) => {
     run.on('second', (s) => resolveClock(Date.now() - s.second * 1000));
