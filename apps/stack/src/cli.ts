@@ -14,6 +14,7 @@ import { controlHost, CONTROL_PORT, DNS_PORT, PROXY_ADMIN_PORT, stackAddress } f
 import { processAlive, readStackState, reapOrphans, removeStackState } from './stack-state.js';
 import { tailFile } from './tail-file.js';
 import { takeAutoscaleOption, type AutoscaleOption } from './autoscaler/autoscale-option.js';
+import { scenarioCommand } from './scenarios/scenario-command.js';
 
 const USAGE = `scaleout: the scalable web architecture as local processes
 
@@ -31,6 +32,8 @@ usage: scaleout <command> [options]
   logs <instance> [-n N] [-f]                 an instance's log (stdout and stderr)
   switchover [--to db2]                       move the MySQL writer with zero lost writes (db-proxy)
   rejoin <db>                                 bring a fenced old writer back as a replica (db-proxy)
+  scenario list | run NAME [--quick] [--out DIR]
+                                              an experiment on a stack of its own, with a report folder
 
 environment: SCALEOUT_NET (default 127.0: the address plan of DESIGN.md), SCALEOUT_HOME (default
 <repo>/.scaleout), SCALEOUT_ADMIN_TOKEN (default dev-admin-token)
@@ -312,6 +315,8 @@ export async function main(argv: string[]): Promise<number> {
       return switchover(args);
     case 'rejoin':
       return rejoin(args);
+    case 'scenario':
+      return scenarioCommand(args);
     case undefined:
     case 'help':
     case '--help':

@@ -20,3 +20,7 @@ export { stackPaths, repoRoot, type StackPaths } from './stack-paths.js';
 export { formatStatus } from './format-status.js';
 export { prometheusConfig } from './prometheus-config.js';
 export type { InstanceStatus, InstanceState } from './instance-status.js';
+export { runScenario, checkScenarioInput, type RunScenarioOptions, type ScenarioRun } from './scenarios/run-scenario.js';
+export { SCENARIOS, findScenario } from './scenarios/registry.js';
+export { listenersInUse } from './scenarios/address-check.js';
+export type { Scenario, ScenarioOutcome } from './scenarios/scenario.js';

@@ -42,6 +42,8 @@ export interface RunStackOptions {
    * target }` or the long form; validated before anything starts, AUTOSCALE_ERR_CONFIG otherwise).
    */
   autoscale?: unknown;
+  /** Environment added to every instance of a Node service (see StackOptions.serviceEnv). */
+  serviceEnv?: StackOptions['serviceEnv'];
 }
 
 export interface RunningStack {
@@ -54,6 +56,8 @@ export interface RunningStack {
   down(): Promise<void>;
   /** The web tier's autoscaler when on. */
   autoscaler: Autoscaler | null;
+  /** The once-a-second figures (scenarios sample them). */
+  observatory: Observatory;
 }
 
 /**
@@ -96,6 +100,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     adminToken,
     installMissing: options.installMissing ?? true,
     prometheus: options.prometheus ?? 'auto',
+    ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
     notify: (m) => {
       print(m);
       logger.info(m);
@@ -214,5 +219,5 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     logger.info('stack up');
   })();
   ready.catch(() => undefined);
-  return { supervisor, controlUrl, ready, done, down, autoscaler };
+  return { supervisor, controlUrl, ready, done, down, autoscaler, observatory };
 }

@@ -44,6 +44,8 @@ export interface StackOptions {
   notify(message: string): void;
   /** The LBs' slow start (weight ramp of a joining replica); default: the LB's own (10 s). */
   lbSlowStartSeconds?: number;
+  /** Environment added to every instance of a Node service (scenarios set LB policies this way). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 /** One process of the stack. */
@@ -183,7 +185,7 @@ export function nodeService(
       command: process.execPath,
       args: ['--import', 'tsx', join(o.repoRoot, 'apps', app, 'src', 'server.ts')],
       cwd: o.repoRoot,
-      env: { ...process.env, NODE_ENV: 'development', SCALEOUT_ADMIN_TOKEN: o.adminToken, ...inst.env },
+      env: { ...process.env, NODE_ENV: 'development', SCALEOUT_ADMIN_TOKEN: o.adminToken, ...inst.env, ...o.serviceEnv?.[inst.service] },
       ready: httpProbe({ url: inst.readyUrl }),
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 15_000,

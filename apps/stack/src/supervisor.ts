@@ -124,11 +124,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
-  /** Graceful stop (if running), then start again gated on readiness. */
-  restart(name: string): Promise<InstanceStatus> {
+  /**
+   * Graceful stop (if running), then start again gated on readiness. `env` is added to the instance's
+   * environment from then on (the power-user scenario changes an LB's balancing policy this way).
+   */
+  restart(name: string, options: { env?: Record<string, string> } = {}): Promise<InstanceStatus> {
     return this.#serial(name, async (m) => {
       this.#clearRestart(m);
       await this.#stopOne(m, 'stopped');
+      if (options.env) {
+        const d = m.daemonSpec ?? m.spec.daemon();
+        m.daemonSpec = { ...d, env: { ...d.env, ...options.env } };
+      }
       await this.#launch(m);
     });
   }

@@ -78,6 +78,8 @@ export const webConfigSpec = {
   lbBanTimeout: env.duration({ default: 500, min: 10, max: 10_000 }),
   /** After SIGTERM, answer /readyz 503 this long before closing, so balancers stop sending work. */
   drainDelay: env.duration({ default: 0, min: 0, max: 60_000 }),
+  /** Largest `cpuMs` of `GET /api/heavy` (the power-user scenario's slow request); 0 turns the route off. */
+  heavyMaxMs: env.int({ default: 1000, min: 0, max: 10_000 }),
 };
 
 type RawWebConfig = ConfigOf<typeof webConfigSpec>;

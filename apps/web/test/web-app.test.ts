@@ -222,6 +222,22 @@ async function dbQueryCount(query: string): Promise<number> {
   return total;
 }
 
+describe('the heavy request', () => {
+  test('GET /api/heavy keeps the replica busy for cpuMs, is never shared, and refuses bad or too large values', async () => {
+    const res = await appA.inject({ method: 'GET', url: '/api/heavy?cpuMs=50' });
+    assert.equal(res.statusCode, 200);
+    const body = res.json<{ cpuMs: number; spentMs: number; instance: string }>();
+    assert.equal(body.cpuMs, 50);
+    assert.equal(body.instance, 'web-a');
+    assert.ok(body.spentMs >= 50, `spent ${body.spentMs} ms`);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    for (const q of ['', '?cpuMs=0', '?cpuMs=abc']) assert.equal((await appA.inject({ method: 'GET', url: `/api/heavy${q}` })).statusCode, 400, q);
+    const tooMuch = await appA.inject({ method: 'GET', url: '/api/heavy?cpuMs=1001' });
+    assert.equal(tooMuch.statusCode, 400);
+    assert.match(tooMuch.json<{ error: { message: string } }>().error.message, /WEB_HEAVY_MAX_MS \(1000\)/);
+  });
+});
+
 describe('accounts and sessions', () => {
   test('sign-up and login through the API; the session id rotates; the session works on the other replica', async () => {
     const alice = client(appA);

@@ -19,6 +19,8 @@ import {
   checkoutResponse,
   credentialsBody,
   emptyBody,
+  heavyQuery,
+  heavyResponse,
   idParams,
   meResponse,
   noQuery,
@@ -200,4 +202,21 @@ export const apiRoutes: FastifyPluginAsync<{ ctx: WebContext }> = async (app, { 
     if (!order) throw new NotFoundError(`there is no order ${request.params.id}`);
     return order;
   });
+
+  // --- a heavy request: a report or an export that keeps the replica's one event loop busy ----------
+  app.get<{ Querystring: { cpuMs: number } }>('/heavy', { schema: { querystring: heavyQuery, response: responses({ 200: heavyResponse }) } }, async (request) => {
+    if (config.heavyMaxMs === 0) throw new NotFoundError('the heavy endpoint is off (WEB_HEAVY_MAX_MS=0)');
+    const { cpuMs } = request.query;
+    if (cpuMs > config.heavyMaxMs) throw new ValidationError(`cpuMs ${cpuMs} is above WEB_HEAVY_MAX_MS (${config.heavyMaxMs})`);
+    return { cpuMs, spentMs: burnCpu(cpuMs), instance: config.instance };
+  });
 };
+
+/** Computes (a running hash) without yielding for `ms` milliseconds; returns the time spent. */
+function burnCpu(ms: number): number {
+  const start = performance.now();
+  let x = 0;
+  while (performance.now() - start < ms) for (let i = 0; i < 10_000; i++) x = (x * 31 + i) | 0;
+  if (x === 42) performance.mark('never'); // keeps the loop from being optimised away
+  return +(performance.now() - start).toFixed(1);
+}

@@ -5,6 +5,19 @@ export const ID_MAX = Number.MAX_SAFE_INTEGER;
 /** Routes that take no query parameters (unknown ones are dropped by Fastify's removeAdditional). */
 export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
 
+export const heavyQuery = {
+  type: 'object',
+  properties: { cpuMs: { type: 'integer', minimum: 1, maximum: 10_000 } },
+  required: ['cpuMs'],
+  additionalProperties: false,
+} as const;
+
+export const heavyResponse = {
+  type: 'object',
+  properties: { cpuMs: { type: 'integer' }, spentMs: { type: 'number' }, instance: { type: 'string' } },
+  required: ['cpuMs', 'spentMs', 'instance'],
+} as const;
+
 /** Bodiless POST/DELETE calls: no body, or an empty JSON object. */
 export const emptyBody = { type: ['object', 'null'], properties: {}, additionalProperties: false } as const;
 
