@@ -1,12 +1,12 @@
 import { bearerChecker, errorBodySchema } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { LoadBalancer } from './app.js';
+import type { AdminTarget } from './admin-types.js';
 import { LbError, type LbErrorCode } from './errors.js';
 import { parseServerSpec } from './config.js';
 import cacheRoutes from './cache/cache-routes.js';
 
 export interface AdminRoutesOptions {
-  lb: LoadBalancer;
+  lb: AdminTarget;
   token: string;
 }
 
