@@ -1,4 +1,4 @@
-import { bearerChecker, errorBodySchema } from '@scaleout/service';
+import { bearerChecker, errorBody, errorBodySchema, installErrorHandler } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AdminTarget } from './admin-types.js';
 import { LbError, type LbErrorCode } from './errors.js';
@@ -63,7 +63,7 @@ const serverParams = { type: 'object', properties: { pool: { type: 'string' }, s
 
 function sendError(reply: FastifyReply, code: LbErrorCode, message: string) {
   const err = new LbError(code, message);
-  return reply.code(err.statusCode).header('x-scaleout-error', code).send({ error: code, code, message });
+  return reply.code(err.statusCode).header('x-scaleout-error', code).send(errorBody('flat', { code, message }));
 }
 
 /**
@@ -79,12 +79,14 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
       return sendError(reply, 'LB_ERR_UNAUTHORIZED', 'a valid bearer token (SCALEOUT_ADMIN_TOKEN) is required');
     }
   });
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof LbError) return sendError(reply, err.code, err.message);
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, 'LB_ERR_INVALID', (err as Error).message);
-    lb.logger.error({ err }, 'admin API error');
-    return reply.code(500).send({ error: 'LB_ERR_INTERNAL', code: 'LB_ERR_INTERNAL', message: 'internal error' });
+  installErrorHandler(app, {
+    prefix: 'LB',
+    errorClass: LbError,
+    badRequestCode: 'LB_ERR_INVALID',
+    badRequestAs400: true,
+    onReply: (reply, d) => {
+      if (d.code !== 'LB_ERR_INTERNAL') reply.header('x-scaleout-error', d.code);
+    },
   });
 
   app.get('/api/pools', { schema: { response: { 200: { type: 'object', properties: { instance: { type: 'string' }, pools: { type: 'array', items: poolSchema } } }, ...errors } } }, async () => ({

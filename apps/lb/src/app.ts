@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { createRegistry, type Registry } from '@scaleout/metrics';
-import { buildAdminApp, Readiness, type Logger } from '@scaleout/service';
+import { buildAdminApp, Readiness, servedBy, type Logger } from '@scaleout/service';
 import adminRoutes from './admin-routes.js';
 import type { AdminTarget, PoolView, ServerView } from './admin-types.js';
 import { backgroundRefresher } from './cache/background-refresh.js';
@@ -175,9 +175,7 @@ export class LoadBalancer implements AdminTarget {
       return true;
     });
     this.admin = buildAdminApp({ service: 'lb', instance: c.instance, logger: this.logger, registry: this.registry, readiness: this.readiness });
-    this.admin.addHook('onSend', async (_req, reply) => {
-      reply.header('x-served-by', c.instance);
-    });
+    servedBy(this.admin, c.instance);
     this.admin.register(adminRoutes, { lb: this, token: deps.adminToken });
   }
 

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, Readiness, type Logger } from '@scaleout/service';
+import { createLogger, loadAdminToken, Readiness, type Logger } from '@scaleout/service';
 import { buildControlServer } from './control-server.js';
 import { formatStatus } from './format-status.js';
 import { writePrometheusConfig } from './prometheus-config.js';
@@ -67,7 +67,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     removeStackState(paths.stateFile);
   }
 
-  const adminToken = options.adminToken ?? process.env.SCALEOUT_ADMIN_TOKEN ?? 'dev-admin-token';
+  const adminToken = options.adminToken ?? loadAdminToken();
   const stackOptions: StackOptions = {
     net,
     paths,
