@@ -1,3 +1,4 @@
+import type { AddServerBody, ServerStateBody, ServerWeightBody } from '@scaleout/contracts';
 import { bearerChecker, errorBody, errorBodySchema, installErrorHandler } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AdminTarget } from './admin-types.js';
@@ -113,7 +114,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
     },
   );
 
-  app.put<{ Params: { pool: string; server: string }; Body: { state: 'ready' | 'drain' | 'maint' } }>(
+  app.put<{ Params: { pool: string; server: string }; Body: ServerStateBody }>(
     '/api/pools/:pool/servers/:server/state',
     {
       schema: {
@@ -125,7 +126,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
     async (req) => lb.setState(req.params.pool, req.params.server, req.body.state),
   );
 
-  app.put<{ Params: { pool: string; server: string }; Body: { weight: number } }>(
+  app.put<{ Params: { pool: string; server: string }; Body: ServerWeightBody }>(
     '/api/pools/:pool/servers/:server/weight',
     {
       schema: {
@@ -137,7 +138,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
     async (req) => lb.setWeight(req.params.pool, req.params.server, req.body.weight),
   );
 
-  app.post<{ Params: { pool: string }; Body: { name?: string; address: string; weight?: number; maxconn?: number; state?: 'ready' | 'drain' | 'maint' } }>(
+  app.post<{ Params: { pool: string }; Body: AddServerBody }>(
     '/api/pools/:pool/servers',
     {
       schema: {

@@ -1,3 +1,4 @@
+import type { PoolView, ServerView } from '@scaleout/contracts';
 import type { Logger } from '@scaleout/service';
 import type { AdminState, BackendServer, ServerSpec } from './backend-server.js';
 import type { PageCache } from './cache/page-cache.js';
@@ -5,44 +6,11 @@ import type { LbConfig } from './config.js';
 import type { Pool } from './pool.js';
 
 /*
- * The admin API's view of the load balancer: the JSON it returns and the operations its routes call.
+ * The admin API's view of the load balancer: the operations its routes call (the JSON it returns is
+ * in @scaleout/contracts, shared with the callers).
  * {@link LoadBalancer} implements {@link AdminTarget}; the routes see only this, so they do not import
  * the app that registers them.
  */
-
-/** JSON view of a server for the admin API. */
-export interface ServerView {
-  name: string;
-  address: string;
-  source: string;
-  state: string;
-  adminState: AdminState;
-  healthy: boolean;
-  ejected: boolean;
-  weight: number;
-  maxconn: number;
-  inflight: number;
-  idleConnections: number;
-  requests: number;
-  responses: Record<string, number>;
-  connectionErrors: number;
-  retries: number;
-  transitions: number;
-  bytesIn: number;
-  bytesOut: number;
-  lastTransitionAt: string;
-  check?: { state: string; checks: number; failures: number; lastError: string | null };
-}
-
-export interface PoolView {
-  name: string;
-  algorithm: string;
-  discovery: { name: string; port: number; lastError: string | null } | null;
-  queue: number;
-  redispatches: number;
-  serversUp: number;
-  servers: ServerView[];
-}
 
 /** What the admin routes read and change on the load balancer. */
 export interface AdminTarget {
@@ -60,3 +28,5 @@ export interface AdminTarget {
   addServer(poolName: string, spec: ServerSpec, state?: AdminState): ServerView;
   removeServer(poolName: string, name: string): void;
 }
+
+export type { PoolView, ServerView };

@@ -21,6 +21,7 @@ import {
   withAdmin,
   type ServerEndpoint,
 } from '@scaleout/replication';
+import { lbServersPath, type AddServerBody } from '@scaleout/contracts';
 import { callAdmin, type AdminAnswer } from './admin-client.js';
 import type { StackPaths } from './stack-paths.js';
 import type { StackSecrets } from './stack-secrets.js';
@@ -342,12 +343,12 @@ async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?:
   };
   await Promise.all(
     lbs.map(async (lb) => {
-      const call = (method: string, path: string, body?: unknown) => callAdmin(lb.adminUrl!, o.adminToken, { method, path: `/api/pools/web/servers${path}`, body, timeoutMs: 3000 });
+      const call = (method: string, server?: string, body?: AddServerBody) => callAdmin(lb.adminUrl!, o.adminToken, { method, path: lbServersPath('web', server), body, timeoutMs: 3000 });
       for (const w of change.add ?? []) {
-        if (!report(lb, `adding ${w.name}`, await call('POST', '', { name: w.name, address: w.address }), (s) => s === 201 || s === 409)) return;
+        if (!report(lb, `adding ${w.name}`, await call('POST', undefined, { name: w.name, address: w.address }), (s) => s === 201 || s === 409)) return;
       }
       for (const w of change.remove ?? []) {
-        if (!report(lb, `removing ${w.name}`, await call('DELETE', `/${encodeURIComponent(w.name)}`), (s) => s < 300 || s === 404)) return;
+        if (!report(lb, `removing ${w.name}`, await call('DELETE', w.name), (s) => s < 300 || s === 404)) return;
       }
     }),
   );
