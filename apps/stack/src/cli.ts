@@ -29,7 +29,7 @@ usage: scaleout <command> [options]
   switchover [--to db2]                       move the MySQL writer with zero lost writes (db-proxy)
   rejoin <db>                                 bring a fenced old writer back as a replica (db-proxy)
 
-environment: SCALEOUT_NET (default 127.0: the address plan of DESIGN.md), SCALEOUT_HOME (default
+environment: SCALEOUT_NET (default 127.0: the address plan of the root README), SCALEOUT_HOME (default
 <repo>/.scaleout), SCALEOUT_ADMIN_TOKEN (default dev-admin-token)
 `;
 

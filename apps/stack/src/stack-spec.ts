@@ -1,5 +1,5 @@
 // The stack description: which services run, how many instances, on which addresses, in what order,
-// with which settings. This is the one place a service is added to the local stack (DESIGN.md's address
+// with which settings. This is the one place a service is added to the local stack (the root README's address
 // plan); the supervisor, the CLI, the dashboard and the Prometheus config are all derived from it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ import type { StackSecrets } from './stack-secrets.js';
 export type ServiceName = 'db' | 'mc' | 'session' | 'db-proxy' | 'web' | 'lb' | 'dns' | 'prometheus';
 
 export interface StackOptions {
-  /** First two octets of every address: `127.0` gives the address plan of DESIGN.md. */
+  /** First two octets of every address: `127.0` gives the address plan of the root README. */
   net: string;
   paths: StackPaths;
   repoRoot: string;
@@ -95,7 +95,7 @@ export function controlHost(net: string): string {
   return stackAddress(net, 0, 1);
 }
 
-/** Development database accounts (DESIGN.md): refused by the services when NODE_ENV=production. */
+/** Development database accounts (listed in the root README): refused by the services when NODE_ENV=production. */
 export const DEV_ACCOUNTS = {
   app: { user: 'app', password: 'app' },
   repl: { user: 'repl', password: 'repl' },

@@ -36,7 +36,7 @@ interface CallPlan {
 
 
 /**
- * Client of the session service's HTTP API (the public contract in DESIGN.md):
+ * Client of the session service's HTTP API (its types in @scaleout/contracts, its routes in apps/session/README.md):
  * `POST /v1/sessions`, `GET|PUT|DELETE /v1/sessions/:id` (PUT with `If-Match: <version>`, 412 when
  * stale), `POST /v1/sessions/:id/touch`, `POST /v1/sessions/:id/rotate`. Instances are used in order
  * with failover; every call is bounded by `timeoutMs`. Failures surface as
