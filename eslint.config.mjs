@@ -2,7 +2,9 @@
 // type:app may depend on type:lib only; type:lib on type:lib only; type:test (tests/, bench/) on anything
 // but must not be imported. Nx's module-boundary rule enforces it from the project graph.
 // Inside a project, import-x/no-cycle forbids files that import each other (directly or round a longer
-// circle). `import type` edges are not counted (they vanish at run time). Runtime code (apps' and libs' src/, not tests) never imports
+// circle). That rule skips `import type` edges (it has no option to count them), so
+// tests/lint/type-cycles.test.ts walks every import, type-only included, and fails on any cycle.
+// Runtime code (apps' and libs' src/, not tests) never imports
 // @scaleout/testing.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';

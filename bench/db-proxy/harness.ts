@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@scaleout/infra';
+import { until } from '@scaleout/testing';
 
 export { freePort };
 
@@ -158,18 +159,8 @@ export function start(pin: string, cmd: string, args: string[], env: NodeJS.Proc
   return c;
 }
 
-export async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The tests' polling helper: `until(what, fn, timeoutMs, intervalMs)` (a throw counts as not yet). */
+export { until };
 
 export function requireBinaries(names: string[]): void {
   for (const bin of names) if (spawnSync('which', [bin]).status !== 0) throw new Error(`${bin} is not installed`);
@@ -220,7 +211,7 @@ export async function startHaproxy(pair: Pair, pin: string): Promise<Started> {
     ].join('\n'),
   );
   const child = start(pin, 'haproxy', ['-db', '-f', cfg]);
-  await until('haproxy listening', () => canConnect(port), 15_000);
+  await until('haproxy listening', () => canConnect(port), 15_000, 100);
   return { port, pid: child.pid!, child };
 }
 
@@ -228,7 +219,7 @@ export async function startHaproxy(pair: Pair, pin: string): Promise<Started> {
 export async function startPipe(pair: Pair, pin: string, mode: 'data' | 'onread'): Promise<Started> {
   const port = await freePort();
   const child = start(pin, process.execPath, ['--import', 'tsx', join(here, 'node-pipe.ts'), String(port), pair.a.host, String(pair.a.port), mode]);
-  await until('node pipe listening', () => canConnect(port), 15_000);
+  await until('node pipe listening', () => canConnect(port), 15_000, 100);
   return { port, pid: child.pid!, child };
 }
 
@@ -251,7 +242,7 @@ export async function startProxy(pair: Pair, pin: string, nodeArgs: string[] = [
     const r = await fetch(`http://${admin}/api/backends`, { headers: { authorization: 'Bearer dev-admin-token' } });
     const b = (await r.json()) as { writer: string; backends: { readOnly: boolean; replicating: boolean }[] };
     return b.writer === 'db1' && b.backends[1]!.readOnly === true && b.backends.every((x) => x.replicating);
-  });
+  }, 60_000, 100);
   return { port, pid: child.pid!, child, admin };
 }
 

@@ -6,7 +6,7 @@
 // BENCH_ONLY (comma-separated subset of lb,haproxy,nginx,fastify), BENCH_LB_ENV (extra LB env, k=v;k=v).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, lbEnv, waitPort } from './bench-setup.js';
@@ -260,6 +260,7 @@ backend be
     seconds: SECONDS,
     connections: CONNS,
     pinning: { proxy: 'core 0', loadAndBackends: 'core 1' },
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, loadavg: loadavg(), node: process.version },
     rounds: ROUNDS,
     peak,
     peakRounds: rounds,

@@ -1,4 +1,4 @@
-// Lint enforces the project boundaries of DESIGN.md: an app may import libs, never another app; a lib
+// Lint enforces the project boundaries of the root README ("Layout"): an app may import libs, never another app; a lib
 // never imports an app. This lints generated source text as if it lived inside each project.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { buildAdminApp, startAdminServer, type AdminServer, type Logger, Readiness } from '@scaleout/service';
+import { buildAdminApp, servedBy, startAdminServer, type AdminServer, type Logger, Readiness } from '@scaleout/service';
 import { createRegistry } from '@scaleout/metrics';
 import adminRoutes from './admin/admin-routes.js';
 import type { DbProxyConfig } from './config.js';
@@ -31,9 +31,7 @@ export function buildDbProxy(config: DbProxyConfig & { adminToken?: string }, lo
 export async function startDbProxy(config: DbProxyConfig & { adminToken: string }, logger: Logger): Promise<RunningDbProxy> {
   const proxy = buildDbProxy(config, logger);
   const app = buildAdminApp({ service: 'db-proxy', instance: config.instance, logger, registry: proxy.registry, readiness: proxy.readiness });
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('X-Served-By', config.instance);
-  });
+  servedBy(app, config.instance);
   app.register(adminRoutes, { prefix: '/api', proxy, token: config.adminToken });
   const { port } = await proxy.start();
   let admin: AdminServer;

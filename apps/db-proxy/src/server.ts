@@ -1,8 +1,8 @@
-import { createLogger, loadConfigOrExit, runService } from '@scaleout/service';
+import { createLogger, loadAdminToken, loadConfigOrExit, runService } from '@scaleout/service';
 import { startDbProxy } from './app.js';
-import { adminTokenSpec, configSpec } from './config.js';
+import { configSpec } from './config.js';
 
-const config = { ...loadConfigOrExit('DBPROXY', configSpec), ...loadConfigOrExit('SCALEOUT', adminTokenSpec) };
+const config = { ...loadConfigOrExit('DBPROXY', configSpec), adminToken: loadAdminToken() };
 const logger = createLogger({ service: 'db-proxy', instance: config.instance, level: config.logLevel });
 let readiness: { setDraining(): void } | undefined;
 

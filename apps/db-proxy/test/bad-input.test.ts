@@ -162,7 +162,9 @@ test('a backend that dies or freezes mid-query: an error or a transparent retry,
   // the reader dies (kill -9) while a read runs there: nothing was sent to the client, the read is re-sent to the writer
   started = Date.now();
   const pending = c.query<RowDataPacket[]>('SELECT SLEEP(1) AS z, @@server_id AS sid');
-  await new Promise((r) => setTimeout(r, 300));
+  await until('read running on db2', async () =>
+    withAdmin(s.pair.b.root, async (a) => (await queryRows(a, 'SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE "SELECT SLEEP(1)%"')).length === 1),
+  );
   s.pair.b.kill('SIGKILL');
   const [retried] = await pending;
   assert.equal(Number(retried[0]!.sid), 1, 'transparently retried on the writer');

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { createLogger } from '@scaleout/service';
-import { eventually, startMariadbPair, type TestMariadbPair } from '@scaleout/testing';
+import { startMariadbPair, type TestMariadbPair } from '@scaleout/testing';
 import { loadDbProxyConfig, startDbProxy, type RunningDbProxy } from '../src/index.js';
 
 export const ADMIN = { user: 'scaleout', password: 'scaleout' };
@@ -84,19 +84,8 @@ export async function startProxyStack(options: { env?: Record<string, string>; s
   };
 }
 
-/** Polls (every 25 ms) until fn returns something other than undefined or false. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  return eventually(
-    what,
-    async () => {
-      const v = await fn();
-      if (v === undefined || v === false) throw new Error('not yet');
-      return v;
-    },
-    timeoutMs,
-    25,
-  );
-}
+/** The tests' one polling helper (every 25 ms until fn returns something other than undefined or false). */
+export { until } from '@scaleout/testing';
 
 export interface RunResult {
   code: number | null;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { bearerChecker, errorBodySchema, ScaleoutError } from '@scaleout/service';
+import { bearerChecker, errorBodySchema, installErrorHandler } from '@scaleout/service';
 import type { AddressHealthMonitor } from './address-health.js';
 import { DnsError, NotFoundError, UnauthorizedError, ZoneSyntaxError } from './errors.js';
 import { parseIp } from './ip-address.js';
@@ -65,15 +65,12 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
     if (!authorized(req.headers.authorization)) throw new UnauthorizedError();
   });
 
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof ScaleoutError) {
+  installErrorHandler(app, {
+    prefix: 'DNS',
+    badRequestAs400: true,
+    onReply: (reply, _d, err) => {
       if (err instanceof UnauthorizedError) reply.header('www-authenticate', 'Bearer');
-      return reply.code(err.statusCode).send({ error: err.code, code: err.code, message: err.message });
-    }
-    const e = err as { validation?: unknown; statusCode?: number; message?: string };
-    if (e.validation) return reply.code(400).send({ error: 'DNS_ERR_BAD_REQUEST', code: 'DNS_ERR_BAD_REQUEST', message: e.message ?? 'bad request' });
-    app.log.error({ err }, 'admin request failed');
-    return reply.code(500).send({ error: 'DNS_ERR_INTERNAL', code: 'DNS_ERR_INTERNAL', message: 'internal error' });
+    },
   });
 
   const addressView = (e: AddressEntry) => {

@@ -1,6 +1,7 @@
 import { QUERY_TYPE_INDEX, QUERY_TYPE_LABELS, RCODE_LABELS, Rcode, RRType, rcodeIndex, TRANSPORT_LABELS } from './dns-constants.js';
 import { DnsStats, DropIndex } from './dns-stats.js';
-import { nxdomainPlan, planForNode, REFUSED_PLAN, type AnswerPlan } from './answer-plan.js';
+import type { AnswerPlan } from './answer-plan-types.js';
+import { nxdomainPlan, planForNode, REFUSED_PLAN } from './answer-plan.js';
 import type { NameNode, Zone, ZoneSet } from './zone-set.js';
 
 export const TRANSPORT_UDP = 0;

@@ -1,30 +1,8 @@
 import { Rcode, RRType } from './dns-constants.js';
 import type { RecordData } from './record-data.js';
 import { WireWriter } from './wire-writer.js';
+import type { AnswerPlan } from './answer-plan-types.js';
 import type { NameNode, RRset, Zone, ZoneSet } from './zone-set.js';
-
-/**
- * A precomputed answer: everything after the question, ready to copy. Static answers are one buffer
- * (`prefix`); rotating ones add `views[i]`, the encoded RRset starting at its i-th active record (views
- * into one doubled buffer, so every rotation is one copy). Owner names are compression pointers into
- * the question, so the copied bytes are valid whatever case the query used.
- */
-export interface AnswerPlan {
-  readonly rcode: number;
-  readonly aa: boolean;
-  /** Records in the answer section (including the rotating block). */
-  readonly an: number;
-  /** Records in the authority section (the SOA of negative answers). */
-  readonly ns: number;
-  /** Static bytes after the question (CNAME chain, or the whole static answer / authority). */
-  readonly prefix: Uint8Array;
-  /** The RRset whose counter picks the rotation; null for static answers. */
-  readonly rot: RRset | null;
-  /** By index into `rot.active`: the records starting at that one (capped at the answer limit). */
-  readonly views: readonly Uint8Array[] | null;
-  /** By index into `rot.active`: the id of the record placed first (for the per-address counter). */
-  readonly firstIds: Int32Array | null;
-}
 
 const EMPTY = new Uint8Array(0);
 

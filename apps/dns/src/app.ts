@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createRegistry, type Registry } from '@scaleout/metrics';
-import { buildAdminApp, Readiness, startAdminServer, type Logger } from '@scaleout/service';
+import { buildAdminApp, Readiness, servedBy, startAdminServer, type Logger } from '@scaleout/service';
 import { AddressHealthMonitor } from './address-health.js';
 import adminRoutes from './admin-routes.js';
 import { AnswerEngine } from './answer-engine.js';
@@ -144,9 +144,7 @@ export async function startDnsService(config: DnsConfig, deps: DnsServiceDeps): 
   readiness.register('tcp', () => tcp.server.listening);
 
   const admin = buildAdminApp({ service: 'dns', instance: config.instance, logger, registry, readiness });
-  admin.addHook('onSend', async (_req, reply) => {
-    reply.header('x-served-by', config.instance);
-  });
+  servedBy(admin, config.instance);
   admin.register(adminRoutes, { prefix: '/api', zones, health, token: deps.adminToken, defaultTtl: config.ttl });
   let adminServer;
   try {

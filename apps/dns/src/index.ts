@@ -1,7 +1,8 @@
 export { startDnsService, zoneSourcesFromConfig, type DnsService, type DnsServiceDeps } from './app.js';
 export { dnsConfigSpec, adminTokenSpec, DEFAULT_ZONE, DEFAULT_RECORDS, type DnsConfig, type AdminTokenConfig } from './config.js';
 export { AnswerEngine, TRANSPORT_TCP, TRANSPORT_UDP, type AnswerEngineOptions } from './answer-engine.js';
-export { planForNode, nxdomainPlan, REFUSED_PLAN, type AnswerPlan } from './answer-plan.js';
+export { planForNode, nxdomainPlan, REFUSED_PLAN } from './answer-plan.js';
+export type { AnswerPlan, RotationState } from './answer-plan-types.js';
 export { ZoneSet, AddressEntry, NameNode, RRset, Zone, ZoneRecord, wireHash } from './zone-set.js';
 export type { AddressHealth, RecordView, ZoneSetEvents, ZoneSetOptions } from './zone-set.js';
 export { parseZoneFile, type ZoneSource, type ParseZoneFileOptions } from './zone-file.js';

@@ -1,9 +1,9 @@
-import { createLogger, loadConfigOrExit, runService } from '@scaleout/service';
+import { createLogger, loadAdminToken, loadConfigOrExit, runService } from '@scaleout/service';
 import { startDnsService } from './app.js';
-import { adminTokenSpec, dnsConfigSpec } from './config.js';
+import { dnsConfigSpec } from './config.js';
 
 const config = loadConfigOrExit('DNS', dnsConfigSpec);
-const { adminToken } = loadConfigOrExit('SCALEOUT', adminTokenSpec);
+const adminToken = loadAdminToken();
 const logger = createLogger({ service: 'dns', instance: config.instance, level: config.logLevel });
 
 let markDraining: (() => void) | undefined;

@@ -6,7 +6,7 @@ import { recordDataText, sameRecordData, type RecordData } from './record-data.j
 import type { RecordSpec } from './record-spec.js';
 import { smoothWeightedOrder } from './smooth-weighted-order.js';
 import type { ZoneSource } from './zone-file.js';
-import type { AnswerPlan } from './answer-plan.js';
+import type { AnswerPlan } from './answer-plan-types.js';
 
 /** Health of an address as the DNS server sees it; `unchecked` addresses have no check and count as up. */
 export type AddressHealth = 'up' | 'down' | 'unchecked';

@@ -1,5 +1,6 @@
 // Health-aware answers against real HTTP check targets on 127.0.1.1 and 127.0.1.2 (the LB addresses).
 import { after, before, test } from 'node:test';
+import { until } from '@scaleout/testing';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,14 +62,6 @@ function watchChecks(address: string, ok: boolean, n: number): Promise<Array<{ o
   });
 }
 
-async function until(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 before(async () => {
   lb1 = await target(LB1);
   lb2 = await target(LB2);
@@ -93,7 +86,7 @@ after(async () => {
 });
 
 test('both LBs healthy: both addresses answered', async () => {
-  await until(() => dns.health.group.snapshot().every((s) => s.checks >= 1), 'first checks');
+  await until('first checks', () => dns.health.group.snapshot().every((s) => s.checks >= 1));
   assert.deepEqual(await answered(), [LB1, LB2]);
 });
 
@@ -133,7 +126,7 @@ test('a failing check removes the address exactly at the fall-th failure; it ret
 test('every LB down: all addresses are returned (fail open) and it is counted', async () => {
   lb1.status = 503;
   lb2.status = 500;
-  await until(() => dns.zones.addresses.get(LB1)!.health === 'down' && dns.zones.addresses.get(LB2)!.health === 'down', 'both down');
+  await until('both down', () => dns.zones.addresses.get(LB1)!.health === 'down' && dns.zones.addresses.get(LB2)!.health === 'down');
   assert.deepEqual(await answered(), [LB1, LB2]);
   const firsts = new Set<string>();
   for (let i = 0; i < 4; i++) firsts.add((await resolver.resolve4('www.scaleout.test'))[0]!);
@@ -148,7 +141,7 @@ test('a stopped LB (connection refused) goes down too; the healthy one is answer
   lb1.status = 200;
   await new Promise<void>((r) => lb2.server.close(() => r()));
   lb2.server.closeAllConnections();
-  await until(() => dns.zones.addresses.get(LB1)!.health === 'up', 'lb1 up');
+  await until('lb1 up', () => dns.zones.addresses.get(LB1)!.health === 'up');
   assert.deepEqual(await answered(), [LB1]);
   const res = await fetch(`http://127.0.0.1:${dns.adminPort}/api/addresses`, { headers: { authorization: 'Bearer test-admin-token' } });
   const body = (await res.json()) as { addresses: Array<{ address: string; health: string; lastError: string | null }> };

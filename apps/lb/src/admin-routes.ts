@@ -1,12 +1,13 @@
-import { bearerChecker, errorBodySchema } from '@scaleout/service';
+import type { AddServerBody, ServerStateBody, ServerWeightBody } from '@scaleout/contracts';
+import { bearerChecker, errorBody, errorBodySchema, installErrorHandler } from '@scaleout/service';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { LoadBalancer } from './app.js';
+import type { AdminTarget } from './admin-types.js';
 import { LbError, type LbErrorCode } from './errors.js';
 import { parseServerSpec } from './config.js';
 import cacheRoutes from './cache/cache-routes.js';
 
 export interface AdminRoutesOptions {
-  lb: LoadBalancer;
+  lb: AdminTarget;
   token: string;
 }
 
@@ -63,7 +64,7 @@ const serverParams = { type: 'object', properties: { pool: { type: 'string' }, s
 
 function sendError(reply: FastifyReply, code: LbErrorCode, message: string) {
   const err = new LbError(code, message);
-  return reply.code(err.statusCode).header('x-scaleout-error', code).send({ error: code, code, message });
+  return reply.code(err.statusCode).header('x-scaleout-error', code).send(errorBody('flat', { code, message }));
 }
 
 /**
@@ -79,12 +80,14 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
       return sendError(reply, 'LB_ERR_UNAUTHORIZED', 'a valid bearer token (SCALEOUT_ADMIN_TOKEN) is required');
     }
   });
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof LbError) return sendError(reply, err.code, err.message);
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) return sendError(reply, 'LB_ERR_INVALID', (err as Error).message);
-    lb.logger.error({ err }, 'admin API error');
-    return reply.code(500).send({ error: 'LB_ERR_INTERNAL', code: 'LB_ERR_INTERNAL', message: 'internal error' });
+  installErrorHandler(app, {
+    prefix: 'LB',
+    errorClass: LbError,
+    badRequestCode: 'LB_ERR_INVALID',
+    badRequestAs400: true,
+    onReply: (reply, d) => {
+      if (d.code !== 'LB_ERR_INTERNAL') reply.header('x-scaleout-error', d.code);
+    },
   });
 
   app.get('/api/pools', { schema: { response: { 200: { type: 'object', properties: { instance: { type: 'string' }, pools: { type: 'array', items: poolSchema } } }, ...errors } } }, async () => ({
@@ -111,7 +114,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
     },
   );
 
-  app.put<{ Params: { pool: string; server: string }; Body: { state: 'ready' | 'drain' | 'maint' } }>(
+  app.put<{ Params: { pool: string; server: string }; Body: ServerStateBody }>(
     '/api/pools/:pool/servers/:server/state',
     {
       schema: {
@@ -123,7 +126,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
     async (req) => lb.setState(req.params.pool, req.params.server, req.body.state),
   );
 
-  app.put<{ Params: { pool: string; server: string }; Body: { weight: number } }>(
+  app.put<{ Params: { pool: string; server: string }; Body: ServerWeightBody }>(
     '/api/pools/:pool/servers/:server/weight',
     {
       schema: {
@@ -135,7 +138,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, { lb, to
     async (req) => lb.setWeight(req.params.pool, req.params.server, req.body.weight),
   );
 
-  app.post<{ Params: { pool: string }; Body: { name?: string; address: string; weight?: number; maxconn?: number; state?: 'ready' | 'drain' | 'maint' } }>(
+  app.post<{ Params: { pool: string }; Body: AddServerBody }>(
     '/api/pools/:pool/servers',
     {
       schema: {

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { createRegistry, type Registry } from '@scaleout/metrics';
-import { buildAdminApp, Readiness, type Logger } from '@scaleout/service';
+import { buildAdminApp, Readiness, servedBy, type Logger } from '@scaleout/service';
 import adminRoutes from './admin-routes.js';
+import type { AdminTarget, PoolView, ServerView } from './admin-types.js';
 import { backgroundRefresher } from './cache/background-refresh.js';
 import { PageCache } from './cache/page-cache.js';
 import type { AdminState, BackendServer, ServerSpec } from './backend-server.js';
@@ -13,7 +14,8 @@ import { DnsDiscovery } from './dns-discovery.js';
 import { LbError } from './errors.js';
 import { LbMetrics } from './lb-metrics.js';
 import { Pool } from './pool.js';
-import { ProxyEngine, type ProxySettings } from './proxy-engine.js';
+import { ProxyEngine } from './proxy-engine.js';
+import type { ProxySettings } from './proxy-types.js';
 import { parseRoutes, Router } from './router.js';
 import { selfSignedCert } from './self-signed-cert.js';
 import { StateStore } from './state-store.js';
@@ -29,40 +31,6 @@ export interface LbDeps {
   registry?: Registry;
 }
 
-/** JSON view of a server for the admin API. */
-export interface ServerView {
-  name: string;
-  address: string;
-  source: string;
-  state: string;
-  adminState: AdminState;
-  healthy: boolean;
-  ejected: boolean;
-  weight: number;
-  maxconn: number;
-  inflight: number;
-  idleConnections: number;
-  requests: number;
-  responses: Record<string, number>;
-  connectionErrors: number;
-  retries: number;
-  transitions: number;
-  bytesIn: number;
-  bytesOut: number;
-  lastTransitionAt: string;
-  check?: { state: string; checks: number; failures: number; lastError: string | null };
-}
-
-export interface PoolView {
-  name: string;
-  algorithm: string;
-  discovery: { name: string; port: number; lastError: string | null } | null;
-  queue: number;
-  redispatches: number;
-  serversUp: number;
-  servers: ServerView[];
-}
-
 /** Addresses actually bound by {@link LoadBalancer.listen}. */
 export interface LbAddresses {
   http: number;
@@ -74,7 +42,7 @@ export interface LbAddresses {
  * The load balancer: pools, data plane, health, discovery, admin API. Build with
  * {@link createLoadBalancer}, then `listen()`; `close()` drains gracefully.
  */
-export class LoadBalancer {
+export class LoadBalancer implements AdminTarget {
   readonly config: LbConfig;
   readonly logger: Logger;
   readonly pools = new Map<string, Pool>();
@@ -207,9 +175,7 @@ export class LoadBalancer {
       return true;
     });
     this.admin = buildAdminApp({ service: 'lb', instance: c.instance, logger: this.logger, registry: this.registry, readiness: this.readiness });
-    this.admin.addHook('onSend', async (_req, reply) => {
-      reply.header('x-served-by', c.instance);
-    });
+    servedBy(this.admin, c.instance);
     this.admin.register(adminRoutes, { lb: this, token: deps.adminToken });
   }
 

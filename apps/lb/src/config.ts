@@ -1,4 +1,4 @@
-import { commonFields, ConfigError, env, parseHostPort, type ConfigOf } from '@scaleout/service';
+import { adminTokenSpec, commonFields, ConfigError, env, parseHostPort, type ConfigOf } from '@scaleout/service';
 import type { Algorithm, HashKeySource } from './balancer.js';
 import type { ServerSpec } from './backend-server.js';
 
@@ -99,10 +99,8 @@ export const lbConfigSpec = {
 
 export type LbConfig = ConfigOf<typeof lbConfigSpec>;
 
-/** `SCALEOUT_ADMIN_TOKEN`: shared by every admin API of the stack. */
-export const adminConfigSpec = {
-  adminToken: env.secret({ devDefault: 'dev-admin-token', minLength: 8 }),
-} as const;
+/** `SCALEOUT_ADMIN_TOKEN`: shared by every admin API of the stack (load it with `loadAdminToken()`). */
+export const adminConfigSpec = adminTokenSpec;
 
 /** A pool as configured: static servers and/or a DNS name, and its algorithm. */
 export interface PoolConfig {

@@ -6,10 +6,9 @@ import { PageCache, type CacheFetch, type CacheWaiter } from './cache/page-cache
 import type { CacheObject } from './cache/cache-object.js';
 import { ChunkedParser } from './chunked-parser.js';
 import { isFault, type LbErrorCode } from './errors.js';
-import type { DeadlineKind, FrontConnection } from './front-connection.js';
 import { lbErrorResponse, redirectResponse } from './lb-response.js';
 import type { Pool, QueueWaiter } from './pool.js';
-import type { ProxyEngine } from './proxy-engine.js';
+import type { ClientConnection, DataPlane, DeadlineKind } from './proxy-types.js';
 import type { RequestHead } from './request-head.js';
 import { parseResponseHead, type ResponseHead } from './response-head.js';
 
@@ -57,9 +56,9 @@ function joinHead(head: string, parts: Buffer[], bytes: number): Buffer {
  * pooled backend connection, forward the response with its framing tracked, retry when allowed.
  */
 export class Exchange implements BackendUser, QueueWaiter, CacheWaiter {
-  readonly conn: FrontConnection;
+  readonly conn: ClientConnection;
   readonly head: RequestHead;
-  readonly engine: ProxyEngine;
+  readonly engine: DataPlane;
   pool!: Pool;
   server: BackendServer | null = null;
   backend: BackendConn | null = null;
@@ -107,7 +106,7 @@ export class Exchange implements BackendUser, QueueWaiter, CacheWaiter {
   deadline = 0;
   done = false;
 
-  constructor(conn: FrontConnection, head: RequestHead) {
+  constructor(conn: ClientConnection, head: RequestHead) {
     this.conn = conn;
     this.head = head;
     this.engine = conn.engine;

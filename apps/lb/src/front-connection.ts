@@ -2,13 +2,12 @@ import type { Socket } from 'node:net';
 import { LB_ERRORS, type LbErrorCode, type ProtocolFault } from './errors.js';
 import { Exchange } from './exchange.js';
 import { lbErrorResponse } from './lb-response.js';
-import type { Listener, ProxyEngine } from './proxy-engine.js';
+import type { ClientConnection, DataPlane, DeadlineKind, Listener } from './proxy-types.js';
 import { parseRequestHead } from './request-head.js';
 import { normalizeIp } from './trusted-proxies.js';
 
 /** What the connection's single deadline currently guards. */
 /** `cache`: waiting for another request's fetch of the same URL (page cache coalescing). */
-export type DeadlineKind = 'head' | 'idle' | 'client' | 'server' | 'tunnel' | 'closing' | 'cache';
 
 const FAR = Number.MAX_SAFE_INTEGER;
 
@@ -17,9 +16,9 @@ const FAR = Number.MAX_SAFE_INTEGER;
  * time (pipelined requests wait in the buffer), and enforces the header deadline (408), the
  * keep-alive timeout and the limits. Every protocol error closes the connection after its response.
  */
-export class FrontConnection {
+export class FrontConnection implements ClientConnection {
   readonly socket: Socket;
-  readonly engine: ProxyEngine;
+  readonly engine: DataPlane;
   readonly listener: Listener;
   readonly peer: string;
   /** The peer is a trusted proxy (its X-Forwarded-* headers are believed). */
@@ -37,7 +36,7 @@ export class FrontConnection {
   #processing = false;
   #paused = false;
 
-  constructor(engine: ProxyEngine, socket: Socket, listener: Listener) {
+  constructor(engine: DataPlane, socket: Socket, listener: Listener) {
     this.engine = engine;
     this.socket = socket;
     this.listener = listener;

@@ -1,4 +1,5 @@
-export { createLoadBalancer, LoadBalancer, type LbDeps, type LbAddresses, type PoolView, type ServerView } from './app.js';
+export { createLoadBalancer, LoadBalancer, type LbDeps, type LbAddresses } from './app.js';
+export type { AdminTarget, PoolView, ServerView } from './admin-types.js';
 export { lbConfigSpec, adminConfigSpec, poolConfigs, parseServerList, parseServerSpec, statusMatcher, type LbConfig, type PoolConfig } from './config.js';
 export { LB_ERRORS, LbError, type LbErrorCode } from './errors.js';
 export { parseRequestHead, type RequestHead, type HeadLimits } from './request-head.js';

@@ -4,40 +4,11 @@ import type { PageCache } from './cache/page-cache.js';
 import { FrontConnection } from './front-connection.js';
 import type { LbMetrics } from './lb-metrics.js';
 import type { Pool } from './pool.js';
-import type { HeadLimits } from './request-head.js';
+import type { Listener, ProxySettings } from './proxy-types.js';
 import type { Router } from './router.js';
 import type { StickyCookie } from './sticky-cookie.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 
-/** Data-plane settings (limits, timeouts, retries); see config.ts for the variables and defaults. */
-export interface ProxySettings {
-  instance: string;
-  limits: HeadLimits;
-  maxBodyBytes: number;
-  maxResponseHeadBytes: number;
-  headerTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  clientTimeoutMs: number;
-  serverTimeoutMs: number;
-  tunnelTimeoutMs: number;
-  connectTimeoutMs: number;
-  backendIdleTimeoutMs: number;
-  backendMaxIdle: number;
-  /** Extra attempts after the first. */
-  retries: number;
-  /** No new attempt starts later than this after the request head arrived. */
-  retryTimeoutMs: number;
-  /** Request body bytes kept so that a request can be replayed on another server. */
-  retryBufferBytes: number;
-  queueTimeoutMs: number;
-  via: boolean;
-  /** On the plain listener, redirect to https on this port (null: no redirect). */
-  httpsRedirectPort: number | null;
-  /** Cookieless clients of a sticky pool are placed by a source-IP hash (else by the pool's algorithm). */
-  stickySourceFallback: boolean;
-}
-
-export type Listener = 'http' | 'https';
 
 /**
  * The data plane: accepts client sockets (plain or TLS), owns the connections, the coarse clock and

@@ -1,9 +1,9 @@
-import { createLogger, loadConfigOrExit, runService } from '@scaleout/service';
+import { createLogger, loadAdminToken, loadConfigOrExit, runService } from '@scaleout/service';
 import { createLoadBalancer } from './app.js';
-import { adminConfigSpec, lbConfigSpec } from './config.js';
+import { lbConfigSpec } from './config.js';
 
 const config = loadConfigOrExit('LB', lbConfigSpec);
-const { adminToken } = loadConfigOrExit('SCALEOUT', adminConfigSpec);
+const adminToken = loadAdminToken();
 const logger = createLogger({ service: 'lb', instance: config.instance, level: config.logLevel });
 
 const lb = createLoadBalancer(config, { logger, adminToken });

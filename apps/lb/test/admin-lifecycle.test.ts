@@ -78,7 +78,7 @@ test('admin changes survive a restart; SIGTERM finishes in-flight requests with 
     SCALEOUT_ADMIN_TOKEN: 'persist-token',
   };
   const first = spawnLb(env);
-  await until(async () => (await request({ port: adminPort, path: '/readyz' }).catch(() => ({ status: 0 }))).status === 200, 30_000, 'first LB ready');
+  await until('first LB ready', async () => (await request({ port: adminPort, path: '/readyz' }).catch(() => ({ status: 0 }))).status === 200, 30_000);
   const call = (method: string, path: string, body?: unknown) => admin(adminPort, method, path, body, 'persist-token');
   assert.equal((await call('PUT', '/api/pools/web/servers/w1/state', { state: 'drain' })).status, 200);
   assert.equal((await call('PUT', '/api/pools/web/servers/w2/weight', { weight: 7 })).status, 200);
@@ -90,7 +90,7 @@ test('admin changes survive a restart; SIGTERM finishes in-flight requests with 
 
   // an in-flight request when SIGTERM arrives is answered, with Connection: close
   const inflight = request({ port: http, path: '/slow?ms=800' });
-  await until(async () => JSON.parse((await call('GET', '/api/pools/web')).body).servers.some((s: { inflight: number }) => s.inflight > 0), 5000, 'request in flight');
+  await until('request in flight', async () => JSON.parse((await call('GET', '/api/pools/web')).body).servers.some((s: { inflight: number }) => s.inflight > 0), 5000);
   first.child.kill('SIGTERM');
   const answered = await inflight;
   assert.equal(answered.status, 200);
@@ -100,7 +100,7 @@ test('admin changes survive a restart; SIGTERM finishes in-flight requests with 
 
   const second = spawnLb(env);
   t.after(() => second.child.kill('SIGKILL'));
-  await until(async () => (await request({ port: adminPort, path: '/readyz' }).catch(() => ({ status: 0 }))).status === 200, 30_000, 'second LB ready');
+  await until('second LB ready', async () => (await request({ port: adminPort, path: '/readyz' }).catch(() => ({ status: 0 }))).status === 200, 30_000);
   const pool = JSON.parse((await call('GET', '/api/pools/web')).body) as { servers: Array<{ name: string; adminState: string; weight: number; source: string }> };
   const byName = Object.fromEntries(pool.servers.map((s) => [s.name, s]));
   assert.equal(byName.w1!.adminState, 'drain');

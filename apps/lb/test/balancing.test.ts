@@ -31,7 +31,7 @@ test('least connections sends new requests away from a server holding slow reque
   await setState('b3', 'drain');
   const onB1 = () => lb.lb.pools.get('web')!.get('b1')!.inflight;
   const slow = Array.from({ length: 3 }, () => request({ port: lb.port, path: '/slow?ms=1500' }).catch(() => undefined));
-  await until(() => onB1() === 3, 5000, 'three slow requests on b1');
+  await until('three slow requests on b1', () => onB1() === 3, 5000);
   await setState('b2', 'ready');
   await setState('b3', 'ready');
   const { counts, failures } = await load(lb.port, 60, 1);
@@ -67,9 +67,9 @@ test('maxconn queues requests and answers 503 when the queue is full or times ou
   t.after(() => lb.close());
   const pool = lb.lb.pools.get('web')!;
   const first = request({ port: lb.port, path: '/slow?ms=1200' });
-  await until(() => pool.servers[0]!.inflight === 1, 5000, 'slot taken');
+  await until('slot taken', () => pool.servers[0]!.inflight === 1, 5000);
   const queued = request({ port: lb.port, path: '/' });
-  await until(() => pool.queue.length === 1, 5000, 'request queued');
+  await until('request queued', () => pool.queue.length === 1, 5000);
   const overflow = await request({ port: lb.port, path: '/' });
   assert.equal(overflow.status, 503);
   assert.equal(overflow.headers['x-scaleout-error'], 'LB_ERR_QUEUE_FULL');
@@ -80,7 +80,7 @@ test('maxconn queues requests and answers 503 when the queue is full or times ou
   assert.equal((await first).status, 200);
   // with the slot free, a queued request is served when the slot is released
   const slow = request({ port: lb.port, path: '/slow?ms=200' });
-  await until(() => pool.servers[0]!.inflight === 1, 5000, 'slot taken again');
+  await until('slot taken again', () => pool.servers[0]!.inflight === 1, 5000);
   const waits = await request({ port: lb.port, path: '/' });
   assert.equal(waits.status, 200);
   assert.equal((await slow).status, 200);

@@ -20,10 +20,10 @@ test('a server failing its check leaves rotation after fall checks and returns a
   t.after(() => lb.close());
   const pool = lb.lb.pools.get('web')!;
   const h1 = pool.get('h1')!;
-  await until(() => (pool.checkSnapshot('h1')?.checks ?? 0) >= 2, 5000, 'first checks');
+  await until('first checks', () => (pool.checkSnapshot('h1')?.checks ?? 0) >= 2, 5000);
   await request({ port: a.port, method: 'POST', path: '/__ctl/health?status=500' });
   const failuresAtStart = pool.checkSnapshot('h1')!.failures;
-  await until(() => !h1.healthy, 5000, 'h1 down');
+  await until('h1 down', () => !h1.healthy, 5000);
   assert.ok(pool.checkSnapshot('h1')!.failures - failuresAtStart >= 3, 'down only after fall (3) failed checks');
   const down = await load(lb.port, 40, 2);
   assert.deepEqual(down.failures, []);
@@ -32,7 +32,7 @@ test('a server failing its check leaves rotation after fall checks and returns a
   assert.equal(JSON.parse(st.body).state, 'down');
   await request({ port: a.port, method: 'POST', path: '/__ctl/health?status=200' });
   const checksAtRecovery = pool.checkSnapshot('h1')!.checks;
-  await until(() => h1.healthy, 5000, 'h1 up');
+  await until('h1 up', () => h1.healthy, 5000);
   assert.ok(pool.checkSnapshot('h1')!.checks - checksAtRecovery >= 2, 'up only after rise (2) good checks');
   const up = await load(lb.port, 40, 2);
   assert.ok((up.counts.h1 ?? 0) > 0, 'h1 back in rotation');
@@ -102,13 +102,13 @@ test('discovery: adding and removing an A record adds and removes the server wit
   assert.deepEqual((await load(lb.port, 10, 1)).counts, { d1: 10 });
 
   dns.records.push('127.0.0.22');
-  await until(() => pool.servers.length === 2, 5000, 'second server discovered');
+  await until('second server discovered', () => pool.servers.length === 2, 5000);
   const both = await load(lb.port, 20, 1);
   assert.deepEqual(both.failures, []);
   assert.ok((both.counts.d1 ?? 0) > 0 && (both.counts.d2 ?? 0) > 0, JSON.stringify(both.counts));
 
   dns.records.splice(0, 1);
-  await until(() => pool.servers.length === 1, 5000, 'first server removed');
+  await until('first server removed', () => pool.servers.length === 1, 5000);
   assert.deepEqual(pool.servers.map((s) => s.name), [`127.0.0.22:${port}`]);
   assert.deepEqual((await load(lb.port, 10, 1)).counts, { d2: 10 });
   const view = await request({ port: lb.adminPort, path: '/api/pools/web', headers: { authorization: 'Bearer test-admin-token' } });
@@ -131,7 +131,7 @@ test('discovery keeps the last answer through resolver errors within the hold ti
   t.after(() => lb.close());
   dns.close(); // the resolver goes away: queries time out
   const d = lb.lb.discoveries.get('web')!;
-  await until(() => d.failures >= 2, 5000, 'failed resolutions');
+  await until('failed resolutions', () => d.failures >= 2, 5000);
   assert.equal(lb.lb.pools.get('web')!.servers.length, 1, 'server kept during the hold time');
   assert.equal((await request({ port: lb.port })).status, 200);
 });

@@ -164,15 +164,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Poll `fn` until it returns true (or throw after `ms`). */
-export async function until(fn: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+/** The tests' one polling helper: `until(what, fn, timeoutMs)`. */
+export { until } from '@scaleout/testing';
 
 /** Admin API call with the test token. */
 export async function admin(port: number, method: string, path: string, body?: unknown, token = 'test-admin-token'): Promise<Reply> {

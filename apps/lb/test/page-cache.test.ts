@@ -164,7 +164,7 @@ describe('RFC 5861 and coalescing', () => {
       assert.equal(r.body, 'v1');
       assert.equal(r.headers['x-cache'], 'STALE');
     }
-    await until(() => origin.count('/c/swr') === 2, 5000, 'the refresh');
+    await until('the refresh', () => origin.count('/c/swr') === 2, 5000);
     await sleep(600); // the refresh answers after 300 ms
     assert.equal(origin.count('/c/swr'), 2, 'one refresh for 20 stale hits');
     const fresh = await get('/c/swr');
@@ -312,13 +312,13 @@ describe('grace, routes without cache, memory bound', () => {
       LB_RETRIES: '0',
     });
     try {
-      await until(() => lb.lb.pools.get('web')!.anyUp, 5000, 'server up');
+      await until('server up', () => lb.lb.pools.get('web')!.anyUp, 5000);
       assert.equal((await request({ port: lb.port, path: '/g' })).body, 'graceful');
       const purge = await request({ port: lb.port, path: '/api/x', method: 'PURGE', headers: { authorization: 'Bearer test-admin-token' } });
       assert.equal(purge.status, 405);
       assert.equal(purge.headers['x-scaleout-error'], 'LB_ERR_PURGE_NOT_ALLOWED');
       await o2.close();
-      await until(() => !lb.lb.pools.get('web')!.anyUp, 5000, 'server down');
+      await until('server down', () => !lb.lb.pools.get('web')!.anyUp, 5000);
       await sleep(1100);
       const r = await request({ port: lb.port, path: '/g' });
       assert.equal(r.status, 200);

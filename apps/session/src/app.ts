@@ -1,10 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { MemcacheRing, createRingMetrics } from '@scaleout/memcache';
 import { createRegistry, metricsPlugin, type Registry } from '@scaleout/metrics';
-import { Readiness, healthRoutes, type Logger } from '@scaleout/service';
+import { Readiness, healthRoutes, installErrorHandler, servedBy, type Logger } from '@scaleout/service';
 import { DEV_DB_PASSWORD, type SessionConfig } from './config.js';
-import { SessionError } from './errors.js';
 import { MariadbSessionStore } from './mariadb-session-store.js';
+import { SessionError } from './errors.js';
 import { SessionMetrics } from './session-metrics.js';
 import sessionRoutes, { errorSchema } from './session-routes.js';
 import { SessionStore } from './session-store.js';
@@ -150,42 +150,23 @@ export async function buildSessionApp(config: SessionConfig, deps: SessionAppDep
   app.decorate('sessionService', { ring, store, readiness, durable });
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-served-by', config.instance);
-    return payload;
-  });
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    let status: number;
-    let code: string;
-    let message: string;
-    if (err instanceof SessionError) {
-      status = err.statusCode;
-      code = err.code;
-      message = err.message;
-    } else if (err.validation) {
-      status = 400;
-      code = 'SESSION_ERR_BAD_REQUEST';
-      message = err.message;
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      code = 'SESSION_ERR_TOO_LARGE';
-      message = `request body over the limit of ${config.maxDataBytes * 2 + 1024} bytes`;
-    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      status = 415;
-      code = 'SESSION_ERR_BAD_MEDIA_TYPE';
-      message = 'send JSON (Content-Type: application/json)';
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      status = 400;
-      code = 'SESSION_ERR_BAD_REQUEST';
-      message = err.message;
-    } else {
-      status = 500;
-      code = 'SESSION_ERR_INTERNAL';
-      message = 'internal error';
-    }
-    if (status >= 500) request.log.error({ err, code }, 'request failed');
-    // 5xx answers never carry internals: the message is the error's own, without its cause.
-    reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
+  servedBy(app, config.instance);
+  // 5xx answers never carry internals: a coded error's message is its own, without its cause.
+  installErrorHandler(app, {
+    prefix: 'SESSION',
+    errorClass: SessionError,
+    body: 'nested',
+    badRequestAs400: true,
+    describe: (err) => {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return { status: 413, code: 'SESSION_ERR_TOO_LARGE', message: `request body over the limit of ${config.maxDataBytes * 2 + 1024} bytes` };
+      }
+      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'SESSION_ERR_BAD_MEDIA_TYPE', message: 'send JSON (Content-Type: application/json)' };
+      return undefined;
+    },
+    onReply: (reply) => {
+      reply.header('cache-control', 'no-store');
+    },
   });
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ error: { code: 'SESSION_ERR_NO_ROUTE', message: 'no such route' } });

@@ -48,7 +48,7 @@ export const sessionConfigSpec = {
 
 export type SessionConfig = ConfigOf<typeof sessionConfigSpec>;
 
-/** The development database password (DESIGN.md), refused in production. */
+/** The development database password (apps/stack's development accounts), refused in production. */
 export const DEV_DB_PASSWORD = 'app';
 
 /**

@@ -1,3 +1,5 @@
+import type { SessionView } from '@scaleout/contracts';
+
 /** A session as stored in memcached (JSON) and in the durable tier. Times are Unix ms. */
 export interface SessionRecord {
   id: string;
@@ -13,14 +15,8 @@ export interface SessionRecord {
   durableAt?: number;
 }
 
-/** What a client sees. */
-export interface SessionView {
-  id: string;
-  version: number;
-  data: Record<string, unknown>;
-  /** ISO 8601: when the session expires unless touched (the earlier of idle and absolute expiry). */
-  expiresAt: string;
-}
+/** What a client sees: the contract between the session service and its clients. */
+export type { SessionView } from '@scaleout/contracts';
 
 /** Written over a deleted or rotated-away id so a stale replica copy cannot bring it back. */
 export const TOMBSTONE = '{"deleted":true}';

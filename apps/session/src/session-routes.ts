@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isRandomId } from '@scaleout/hashing';
+import { apiErrorBodySchema } from '@scaleout/service';
 import { SessionError, SessionNotFoundError } from './errors.js';
 import type { SessionMetrics, SessionOp, SessionResult } from './session-metrics.js';
 import { toView, type SessionRecord } from './session-record.js';
@@ -21,17 +22,7 @@ const sessionSchema = {
   required: ['id', 'version', 'data', 'expiresAt'],
 } as const;
 
-export const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-} as const;
+export const errorSchema = apiErrorBodySchema;
 
 const errors = { 400: errorSchema, 404: errorSchema, 409: errorSchema, 412: errorSchema, 413: errorSchema, 415: errorSchema, 428: errorSchema, 500: errorSchema, 503: errorSchema };
 

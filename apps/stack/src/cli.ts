@@ -35,7 +35,7 @@ usage: scaleout <command> [options]
   scenario list | run NAME [--quick] [--out DIR]
                                               an experiment on a stack of its own, with a report folder
 
-environment: SCALEOUT_NET (default 127.0: the address plan of DESIGN.md), SCALEOUT_HOME (default
+environment: SCALEOUT_NET (default 127.0: the address plan of the root README), SCALEOUT_HOME (default
 <repo>/.scaleout), SCALEOUT_ADMIN_TOKEN (default dev-admin-token)
 `;
 

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRegistry, Gauge, metricsPlugin } from '@scaleout/metrics';
-import { errorBodySchema, fastifyLogging, healthRoutes, Readiness, ScaleoutError, type Logger } from '@scaleout/service';
+import { errorBodySchema, fastifyLogging, healthRoutes, Readiness, installErrorHandler, type Logger } from '@scaleout/service';
 import { mapPage } from './observatory/map-page.js';
 import { observatoryRoutes, type ObservatoryRoutesOptions } from './observatory/observatory-routes.js';
 import type { AdminAuth } from './observatory/admin-auth.js';
@@ -88,12 +88,7 @@ export function buildControlServer(o: ControlServerOptions): FastifyInstance {
   app.register(metricsPlugin, { registry, service: 'stack' });
   app.register(healthRoutes, { readiness: o.readiness, service: 'stack', instance: 'stack' });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    if (err instanceof ScaleoutError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ code: err.code ?? 'STACK_ERR_BAD_REQUEST', message: err.message });
-    o.logger.error({ err }, 'control request failed');
-    return reply.code(500).send({ code: 'STACK_ERR_INTERNAL', message: 'internal error' });
-  });
+  installErrorHandler(app, { prefix: 'STACK' });
 
   // A page of another site (or a rebinding DNS name) gets nothing from the control server without the token.
   app.addHook('onRequest', async (request) => {

@@ -1,4 +1,4 @@
-/** What `scaleout status --json` prints for each instance (a public contract, see DESIGN.md). */
+/** What `scaleout status --json` prints for each instance (a public contract, documented in this app's README). */
 export interface InstanceStatus {
   name: string;
   service: string;

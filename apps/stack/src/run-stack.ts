@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAutoscaleConfig } from '@scaleout/autoscale';
-import { createLogger, Readiness, type Logger } from '@scaleout/service';
+import { createLogger, loadAdminToken, Readiness, type Logger } from '@scaleout/service';
 import type { Autoscaler } from './autoscaler/autoscaler.js';
 import { stackAutoscaler } from './autoscaler/stack-autoscaler.js';
 import { buildControlServer } from './control-server.js';
@@ -88,7 +88,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     throw new StackError('STACK_ERR_CONFIG', `autoscale max ${autoscale.maxReplicas} is above the ${MAX_WEB_REPLICAS} web replicas the address plan allows`);
   }
   const webCount = options.counts?.web ?? 2;
-  const adminToken = options.adminToken ?? process.env.SCALEOUT_ADMIN_TOKEN ?? 'dev-admin-token';
+  const adminToken = options.adminToken ?? loadAdminToken();
   const stackOptions: StackOptions = {
     net,
     paths,

@@ -16,7 +16,7 @@ function options(net = '127.0', web = 2): StackOptions {
   };
 }
 
-test('the stack description follows the address plan of DESIGN.md', () => {
+test('the stack description follows the address plan of the root README', () => {
   const services = describeStack(options());
   const instances = services.filter((s) => s.enabled()).flatMap((s) => s.instances());
   const addr = Object.fromEntries(instances.map((i) => [i.name, i.address]));

@@ -1,5 +1,5 @@
 // The stack description: which services run, how many instances, on which addresses, in what order,
-// with which settings. This is the one place a service is added to the local stack (DESIGN.md's address
+// with which settings. This is the one place a service is added to the local stack (the root README's address
 // plan); the supervisor, the CLI, the dashboard and the Prometheus config are all derived from it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import {
   withAdmin,
   type ServerEndpoint,
 } from '@scaleout/replication';
+import { lbServersPath, type AddServerBody, type ServerStateBody } from '@scaleout/contracts';
 import { callAdmin, type AdminAnswer } from './admin-client.js';
 import type { StackPaths } from './stack-paths.js';
 import type { StackSecrets } from './stack-secrets.js';
@@ -28,7 +29,7 @@ import type { StackSecrets } from './stack-secrets.js';
 export type ServiceName = 'db' | 'mc' | 'session' | 'db-proxy' | 'web' | 'lb' | 'dns' | 'prometheus';
 
 export interface StackOptions {
-  /** First two octets of every address: `127.0` gives the address plan of DESIGN.md. */
+  /** First two octets of every address: `127.0` gives the address plan of the root README. */
   net: string;
   paths: StackPaths;
   repoRoot: string;
@@ -98,7 +99,7 @@ export function controlHost(net: string): string {
   return stackAddress(net, 0, 1);
 }
 
-/** Development database accounts (DESIGN.md): refused by the services when NODE_ENV=production. */
+/** Development database accounts (listed in the root README): refused by the services when NODE_ENV=production. */
 export const DEV_ACCOUNTS = {
   app: { user: 'app', password: 'app' },
   repl: { user: 'repl', password: 'repl' },
@@ -351,19 +352,20 @@ async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?:
   };
   await Promise.all(
     lbs.map(async (lb) => {
-      const call = (method: string, path: string, body?: unknown) => callAdmin(lb.adminUrl!, o.adminToken, { method, path: `/api/pools/web/servers${path}`, body, timeoutMs: 3000 });
+      const call = (method: string, server?: string, body?: AddServerBody) => callAdmin(lb.adminUrl!, o.adminToken, { method, path: lbServersPath('web', server), body, timeoutMs: 3000 });
       for (const w of change.add ?? []) {
-        if (!report(lb, `adding ${w.name}`, await call('POST', '', { name: w.name, address: w.address }), (s) => s === 201 || s === 409)) return;
+        if (!report(lb, `adding ${w.name}`, await call('POST', undefined, { name: w.name, address: w.address }), (s) => s === 201 || s === 409)) return;
       }
       const removing = change.remove ?? [];
       // Safe scale-in: drain first (no new requests; sticky clients move, sessions are shared), wait for
       // the requests in flight to finish, then remove (the supervisor sends SIGTERM after this).
+      const drain: ServerStateBody = { state: 'drain' };
       for (const w of removing) {
-        if (!report(lb, `draining ${w.name}`, await call('PUT', `/${encodeURIComponent(w.name)}/state`, { state: 'drain' }), (s) => s < 300 || s === 404)) return;
+        if (!report(lb, `draining ${w.name}`, await callAdmin(lb.adminUrl!, o.adminToken, { method: 'PUT', path: `${lbServersPath('web', w.name)}/state`, body: drain, timeoutMs: 3000 }), (s) => s < 300 || s === 404)) return;
       }
-      for (const w of removing) await waitDrained(o, lb, w, (path) => call('GET', path));
+      for (const w of removing) await waitDrained(o, lb, w, () => call('GET', w.name));
       for (const w of removing) {
-        if (!report(lb, `removing ${w.name}`, await call('DELETE', `/${encodeURIComponent(w.name)}`), (s) => s < 300 || s === 404)) return;
+        if (!report(lb, `removing ${w.name}`, await call('DELETE', w.name), (s) => s < 300 || s === 404)) return;
       }
     }),
   );
@@ -373,10 +375,10 @@ async function syncLbPools(o: StackOptions, lbs: InstanceSpec[], change: { add?:
 export const DRAIN_TIMEOUT_MS = 30_000;
 
 /** Polls the LB until the server has no request in flight (or is gone, or the LB stops answering). */
-async function waitDrained(o: StackOptions, lb: InstanceSpec, w: InstanceSpec, get: (path: string) => Promise<AdminAnswer>): Promise<void> {
+async function waitDrained(o: StackOptions, lb: InstanceSpec, w: InstanceSpec, get: () => Promise<AdminAnswer>): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
-    const a = await get(`/${encodeURIComponent(w.name)}`);
+    const a = await get();
     if (a.status !== 200) return;
     const inflight = (a.body as { inflight?: number }).inflight ?? 0;
     if (inflight === 0) return;

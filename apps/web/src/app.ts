@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createSigner } from '@scaleout/hashing';
 import { createRingMetrics, isMemcacheError, MemcacheRing } from '@scaleout/memcache';
 import { createRegistry, metricsPlugin, type Registry } from '@scaleout/metrics';
-import { createLogger, fastifyLogging, healthRoutes, Readiness, type Logger } from '@scaleout/service';
+import { createLogger, fastifyLogging, healthRoutes, Readiness, servedBy, type Logger } from '@scaleout/service';
 import { ReadThroughCache } from './cache/read-through-cache.js';
 import type { WebConfig } from './config.js';
 import { Database } from './db/database.js';
@@ -175,8 +175,8 @@ export async function buildApp(ctx: WebContext): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     request.shopSession = new RequestSession(sessionDeps, request, reply);
   });
+  servedBy(app, config.instance);
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-served-by', config.instance);
     const type = String(reply.getHeader('content-type') ?? '');
     if (type.startsWith('text/html')) {
       reply.header('content-security-policy', CSP);

@@ -12,7 +12,7 @@ import {
 
 /** Development default of `WEB_COOKIE_SECRET` (refused with NODE_ENV=production). */
 export const DEV_COOKIE_SECRET = 'dev-web-cookie-secret-change-me-please-0123456789';
-/** Development default of the admin token (DESIGN.md): `WEB_ADMIN_TOKEN`, else `SCALEOUT_ADMIN_TOKEN`. */
+/** Development default of the admin token (libs/service): `WEB_ADMIN_TOKEN`, else `SCALEOUT_ADMIN_TOKEN`. */
 export { DEV_ADMIN_TOKEN };
 
 /** Every `WEB_*` variable (camelCase key → `WEB_UPPER_SNAKE`). */

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { env } from './config.js';
+import { env, loadConfigOrExit } from './config.js';
 
 /** Development default of `SCALEOUT_ADMIN_TOKEN`; refused when NODE_ENV=production. */
 export const DEV_ADMIN_TOKEN = 'dev-admin-token';
@@ -21,4 +21,12 @@ export function bearerChecker(token: string): (authorization: string | undefined
     const given = Buffer.from(authorization);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
+}
+
+/**
+ * The admin token of this process: `SCALEOUT_ADMIN_TOKEN` (dev default outside production); a bad
+ * value stops the process with one line and exit code 78, like every configuration error.
+ */
+export function loadAdminToken(source: Record<string, string | undefined> = process.env): string {
+  return loadConfigOrExit('SCALEOUT', adminTokenSpec, { env: source }).adminToken;
 }

@@ -8,3 +8,19 @@ export const errorBodySchema = {
   properties: { error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
   required: ['code', 'message'],
 } as const;
+
+/**
+ * JSON schema of the public APIs' error body (web's `/api`, the session service):
+ * `{ error: { code, message } }`, the `nested` shape of installErrorHandler.
+ */
+export const apiErrorBodySchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;

@@ -21,5 +21,14 @@ export { default as healthRoutes, type HealthRoutesOptions } from './health-rout
 export { buildAdminApp, startAdminServer, type AdminServer, type AdminServerOptions } from './admin-server.js';
 export { runService, type Closer, type RunServiceOptions, type ServiceHandle } from './run-service.js';
 export { fastifyLogging } from './fastify-logging.js';
-export { adminTokenSpec, bearerChecker, DEV_ADMIN_TOKEN } from './bearer-token.js';
-export { errorBodySchema } from './error-body-schema.js';
+export { adminTokenSpec, bearerChecker, DEV_ADMIN_TOKEN, loadAdminToken } from './bearer-token.js';
+export {
+  describeServiceError,
+  errorBody,
+  installErrorHandler,
+  servedBy,
+  type DescribedError,
+  type ErrorBodyShape,
+  type ErrorHandlerOptions,
+} from './error-handler.js';
+export { apiErrorBodySchema, errorBodySchema } from './error-body-schema.js';

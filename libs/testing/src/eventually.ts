@@ -32,6 +32,24 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
   }
 }
 
+/**
+ * Polls `fn` every `intervalMs` until it returns something other than `undefined` or `false` (→ that
+ * value); a throw counts as "not yet". After `timeoutMs` it throws naming `what` and the last error.
+ * The one polling helper of the tests: `what` first, then the probe, then the bounds.
+ */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, intervalMs = 25): Promise<T> {
+  return eventually(
+    what,
+    async () => {
+      const v = await fn();
+      if (v === undefined || v === false) throw new Error('not yet');
+      return v;
+    },
+    timeoutMs,
+    intervalMs,
+  );
+}
+
 /** Runs `fn` over `items` with at most `size` calls in flight (test machines are small and busy). */
 export async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = [];

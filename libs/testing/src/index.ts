@@ -5,6 +5,6 @@ export { startMariadbPair, type MariadbPairOptions, type TestMariadbPair } from 
 export { startNginx, type StartNginxOptions, type TestNginx } from './start-nginx.js';
 export { startMemcached, type StartMemcachedOptions, type TestMemcached } from './start-memcached.js';
 export { freePort, MissingBinaryError } from '@scaleout/infra';
-export { eventually, inBatches, sleep, waitFor } from './eventually.js';
+export { eventually, inBatches, sleep, until, waitFor } from './eventually.js';
 export { DirectMemcached, startMemcachedPair } from './memcached-direct.js';
 export { launchChromium, CHROMIUM_FLAGS } from './launch-chromium.js';

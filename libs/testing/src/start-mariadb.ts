@@ -10,7 +10,7 @@ import {
   type RunningDaemon,
 } from '@scaleout/infra';
 import type { ServerEndpoint } from '@scaleout/replication';
-import { track } from './cleanup.js';
+import { restartableDaemon, withHandle } from './restartable-daemon.js';
 import { tempDir } from './temp-dir.js';
 
 export interface StartMariadbOptions {
@@ -73,28 +73,7 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<T
   prepareMariadbDataDir(mopts);
   const paths = mariadbPaths(baseDir);
   const spec = mariadbSpec(mopts);
-  const launch = async () => track(await startDaemon(spec, { errorLogFile: paths.errorLog, logFile: join(baseDir, 'stdout.log') }));
-  let daemon = await launch();
+  const handle = await restartableDaemon(() => startDaemon(spec, { errorLogFile: paths.errorLog, logFile: join(baseDir, 'stdout.log') }));
   const root: ServerEndpoint = { name, host, port, socketPath: paths.socket, user: 'root', password: '' };
-  return {
-    name,
-    host,
-    port,
-    socket: paths.socket,
-    baseDir,
-    root,
-    tcp: { name, host, port, user: 'root', password: '' },
-    get pid() {
-      return daemon.pid;
-    },
-    get daemon() {
-      return daemon;
-    },
-    stop: () => daemon.stop(),
-    kill: (signal) => daemon.kill(signal),
-    async start() {
-      await daemon.stop();
-      daemon = await launch();
-    },
-  };
+  return withHandle({ name, host, port, socket: paths.socket, baseDir, root, tcp: { name, host, port, user: 'root', password: '' } }, handle);
 }

@@ -1,5 +1,5 @@
 import { freePort, memcachedSpec, startDaemon, type ExitInfo, type RunningDaemon } from '@scaleout/infra';
-import { track } from './cleanup.js';
+import { restartableDaemon, withHandle } from './restartable-daemon.js';
 
 export interface StartMemcachedOptions {
   name?: string;
@@ -33,26 +33,16 @@ export async function startMemcached(options: StartMemcachedOptions = {}): Promi
   const port = options.port ?? (await freePort(host));
   const name = options.name ?? `mc-${port}`;
   const spec = memcachedSpec({ name, host, port, memoryMb: options.memoryMb });
-  const launch = async () => track(await startDaemon(spec));
-  let daemon = await launch();
-  return {
-    name,
-    host,
-    port,
-    address: `${host}:${port}`,
-    get pid() {
-      return daemon.pid;
+  const handle = await restartableDaemon(() => startDaemon(spec));
+  return withHandle(
+    {
+      name,
+      host,
+      port,
+      address: `${host}:${port}`,
+      pause: () => handle.kill('SIGSTOP'),
+      resume: () => handle.kill('SIGCONT'),
     },
-    get daemon() {
-      return daemon;
-    },
-    stop: () => daemon.stop(),
-    kill: (signal) => daemon.kill(signal),
-    pause: () => daemon.kill('SIGSTOP'),
-    resume: () => daemon.kill('SIGCONT'),
-    async start() {
-      await daemon.stop();
-      daemon = await launch();
-    },
-  };
+    handle,
+  );
 }

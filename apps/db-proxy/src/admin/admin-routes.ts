@@ -1,5 +1,5 @@
-import { bearerChecker } from '@scaleout/service';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { bearerChecker, errorBodySchema, installErrorHandler } from '@scaleout/service';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ServerView } from '@scaleout/replication';
 import { ControlConflictError, DbProxyError, UnauthorizedError } from '../errors.js';
 import type { DbProxy } from '../db-proxy.js';
@@ -45,7 +45,7 @@ const backendSchema = {
   },
 } as const;
 
-const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } as const;
+const errorSchema = errorBodySchema;
 
 /** `/api/…` of the admin port: backends, writer, switchover, rejoin, recent control actions. Bearer token. */
 const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) => {
@@ -56,12 +56,7 @@ const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, opts) =>
     if (!authorized(request.headers.authorization)) throw new UnauthorizedError();
   });
 
-  app.setErrorHandler(async (err, _request, reply: FastifyReply) => {
-    if (err instanceof DbProxyError) return reply.code(err.statusCode).send({ code: err.code, message: err.message });
-    const e = err as { statusCode?: number; code?: string; message: string };
-    if (e.statusCode && e.statusCode < 500) return reply.code(e.statusCode).send({ code: 'DBPROXY_ERR_BAD_REQUEST', message: e.message });
-    return reply.code(500).send({ code: 'DBPROXY_ERR_INTERNAL', message: 'internal error' });
-  });
+  installErrorHandler(app, { prefix: 'DBPROXY', errorClass: DbProxyError });
 
   app.get(
     '/backends',

@@ -7,6 +7,7 @@ import type { Supervisor } from '../supervisor.js';
 import type { AdminAuth } from './admin-auth.js';
 import type { LoadControl, LoadRequest } from './load-control.js';
 import type { Observatory } from './observatory.js';
+import { lbServersPath, type ServerStateBody } from '@scaleout/contracts';
 import { callAdmin, callFirstAdmin } from '../admin-client.js';
 import { StackError } from '../stack-error.js';
 
@@ -112,7 +113,7 @@ export async function observatoryRoutes(app: FastifyInstance, o: ObservatoryRout
     return { authorized: false };
   });
 
-  app.post<{ Params: { server: string }; Body: { state: 'ready' | 'drain' | 'maint' } }>(
+  app.post<{ Params: { server: string }; Body: ServerStateBody }>(
     '/api/lb/servers/:server/state',
     {
       preHandler: requireAdmin,
@@ -126,7 +127,8 @@ export async function observatoryRoutes(app: FastifyInstance, o: ObservatoryRout
       const { server } = request.params;
       const results = await Promise.all(
         o.lbAdminUrls().map(async (lb) => {
-          const a = await callAdmin(lb.url, o.auth.token, { method: 'PUT', path: `/api/pools/web/servers/${encodeURIComponent(server)}/state`, body: { state: request.body.state } });
+          const body: ServerStateBody = { state: request.body.state };
+          const a = await callAdmin(lb.url, o.auth.token, { method: 'PUT', path: `${lbServersPath('web', server)}/state`, body });
           return { lb: lb.name, status: a.status, ok: a.status >= 200 && a.status < 300, body: a.body };
         }),
       );

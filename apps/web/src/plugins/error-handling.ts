@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { describeServiceError, errorBody } from '@scaleout/service';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { WebError } from '../errors.js';
 import { errorPage } from '../views/pages.js';
@@ -27,19 +28,18 @@ export function describeError(err: unknown): Described {
     const message = err.statusCode >= 500 ? (PUBLIC_MESSAGES[err.code] ?? 'internal error') : err.message;
     return { status: err.statusCode, code: err.code, message, retryAfter: err.retryAfterSeconds };
   }
-  const fe = err as Partial<FastifyError>;
-  if (fe && Array.isArray(fe.validation)) return { status: 400, code: 'WEB_ERR_VALIDATION', message: fe.message ?? 'invalid request' };
-  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, code: 'WEB_ERR_BAD_REQUEST', message: fe.message ?? 'bad request' };
-  }
-  return { status: 500, code: 'WEB_ERR_INTERNAL', message: 'internal error' };
+  return describeServiceError(err, {
+    prefix: 'WEB',
+    errorClass: WebError,
+    describe: (fe) => (Array.isArray(fe.validation) ? { status: 400, code: 'WEB_ERR_VALIDATION', message: fe.message ?? 'invalid request' } : undefined),
+  });
 }
 
 const isApi = (request: FastifyRequest) => request.url.startsWith('/api/') || request.url === '/api';
 
 async function respond(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, d: Described): Promise<FastifyReply> {
   if (d.retryAfter !== undefined) reply.header('retry-after', String(d.retryAfter));
-  if (isApi(request)) return reply.code(d.status).type('application/json; charset=utf-8').send({ error: { code: d.code, message: d.message } });
+  if (isApi(request)) return reply.code(d.status).type('application/json; charset=utf-8').send(errorBody('nested', d));
   // The header shows the login state when the session is reachable; an error page never depends on it.
   let page = anonymousContext(ctx);
   if (d.code !== 'WEB_ERR_SESSION_UNAVAILABLE' && d.status < 500) {

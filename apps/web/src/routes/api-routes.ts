@@ -42,7 +42,7 @@ interface Credentials {
 }
 
 /**
- * The JSON API under `/api/` (DESIGN.md contract paths: products, products/:id, signup, login, logout,
+ * The JSON API under `/api/` (the contract paths listed in apps/web/README.md: products, products/:id, signup, login, logout,
  * cart, checkout, orders). Errors are `{ error: { code, message } }`. Calls that change state with the
  * session cookie need `X-Requested-With` (see checkApiCsrf); the admin product update needs
  * `Authorization: Bearer <admin token>` instead.

@@ -1,4 +1,5 @@
 /** JSON schemas shared by the routes (validation of input, serialization of output). */
+import { apiErrorBodySchema } from '@scaleout/service';
 
 export const ID_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -172,17 +173,7 @@ export const adminHeaders = {
   properties: { authorization: { type: 'string', maxLength: 500 } },
 } as const;
 
-export const errorResponse = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-} as const;
+export const errorResponse = apiErrorBodySchema;
 
 export const productSchema = {
   type: 'object',

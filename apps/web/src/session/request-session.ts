@@ -173,8 +173,8 @@ export class RequestSession {
   }
 
   #expiresSoon(record: ShopSession): boolean {
-    const at = typeof record.expiresAt === 'string' ? Date.parse(record.expiresAt) : record.expiresAt;
-    if (at === null || !Number.isFinite(at)) return false;
+    const at = Date.parse(record.expiresAt);
+    if (!Number.isFinite(at)) return false;
     return at - Date.now() < (this.#deps.touchWithinMs ?? 20 * 60_000);
   }
 

@@ -1,17 +1,13 @@
 import type { Agent } from 'node:http';
+import type { SessionView } from '@scaleout/contracts';
 import { isRandomId } from '@scaleout/hashing';
 import { EndpointList } from '../endpoint-list.js';
 import { SessionUnavailableError } from '../errors.js';
 import type { WebMetrics } from '../web-metrics.js';
 import { createAgent, HttpCallError, jsonCall, type JsonResponse } from './json-http.js';
 
-/** A session as the session service returns it (DESIGN.md: `{ id, version, data, expiresAt }`). */
-export interface SessionRecord<D = Record<string, unknown>> {
-  id: string;
-  version: number | string;
-  data: D;
-  expiresAt: number | string | null;
-}
+/** A session as the session service returns it: the contract's `{ id, version, data, expiresAt }`. */
+export type SessionRecord<D = Record<string, unknown>> = SessionView<D>;
 
 export interface SessionClientOptions {
   /** Base URLs of equivalent session-service instances, in preference order. */
@@ -40,7 +36,7 @@ interface CallPlan {
 
 
 /**
- * Client of the session service's HTTP API (the public contract in DESIGN.md):
+ * Client of the session service's HTTP API (its types in @scaleout/contracts, its routes in apps/session/README.md):
  * `POST /v1/sessions`, `GET|PUT|DELETE /v1/sessions/:id` (PUT with `If-Match: <version>`, 412 when
  * stale), `POST /v1/sessions/:id/touch`, `POST /v1/sessions/:id/rotate`. Instances are used in order
  * with failover; every call is bounded by `timeoutMs`. Failures surface as
@@ -84,7 +80,7 @@ export class SessionClient {
    * Replaces the data if the stored version is still `version`: the new record, `'conflict'` when
    * someone wrote first (412/409), or null when the session is gone.
    */
-  async replace<D>(id: string, version: number | string, data: D): Promise<SessionRecord<D> | 'conflict' | null> {
+  async replace<D>(id: string, version: number, data: D): Promise<SessionRecord<D> | 'conflict' | null> {
     if (!isRandomId(id)) return null;
     const res = await this.#call({
       op: 'replace',
@@ -180,10 +176,10 @@ export class SessionClient {
 
   #record<D>(res: JsonResponse, op: Op): SessionRecord<D> {
     const b = res.body as Partial<SessionRecord<D>> | undefined;
-    if (!b || typeof b.id !== 'string' || (typeof b.version !== 'number' && typeof b.version !== 'string') || typeof b.data !== 'object') {
+    if (!b || typeof b.id !== 'string' || typeof b.version !== 'number' || typeof b.data !== 'object' || typeof b.expiresAt !== 'string') {
       throw new SessionUnavailableError(`session service ${op}: malformed answer`);
     }
-    return { id: b.id, version: b.version, data: (b.data ?? {}) as D, expiresAt: b.expiresAt ?? null };
+    return { id: b.id, version: b.version, data: (b.data ?? {}) as D, expiresAt: b.expiresAt };
   }
 
   #unexpected(op: Op, res: JsonResponse): SessionUnavailableError {
