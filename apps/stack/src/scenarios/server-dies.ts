@@ -55,7 +55,7 @@ export interface FaultFigures {
 
 const plans: { quick: ServerDiesPlan; full: ServerDiesPlan } = {
   quick: { rate: 15, baseline: 3, observe: 6, lbObserve: 8, restoreBetween: false, users: 20 },
-  full: { rate: 30, baseline: 10, observe: 20, lbObserve: 40, restoreBetween: true, users: 100 },
+  full: { rate: 20, baseline: 10, observe: 20, lbObserve: 40, restoreBetween: true, users: 100 },
 };
 
 /**
@@ -190,7 +190,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
   table.rows.push(['whole run', result.completed, result.errors, Object.entries(result.errorsByKind).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none', null, '—', '—', '—', '—']);
 
-  const conclusion = conclude(faults, result, ctx.samples().filter((x) => x.t >= 0));
+  const conclusion = conclude(faults, result, ctx.samples().filter((x) => x.t >= 0), watch.dnsTtl());
   const marks = ctx.marks();
   const charts: ChartSpec[] = [
     {
@@ -240,7 +240,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
 }
 
-function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSample[]): string[] {
+function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSample[], ttl: number | null): string[] {
   const out: string[] = [];
   const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(2)}%` : 'n/a');
   const kill = faults.find((f) => f.victim === 'web1');
@@ -275,7 +275,7 @@ function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSam
   }
   if (lb) {
     out.push(
-      `A dead LB (kill -9 lb2): ${lb.failed} requests failed (${Object.entries(lb.failedByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); DNS stopped answering lb2's address after ${fmtS(lb.dnsDroppedAfter)}, and ${lb.failingFor === null ? 'no client failed' : lb.stillFailingAtEnd ? `clients were still failing ${lb.failingFor} s after the kill, at the end of the window (they keep a DNS answer until its TTL runs out, and nothing retries a connection to a dead LB)` : `clients kept failing for up to ${lb.failingFor} s after the kill, ${lb.dnsDroppedAfter !== null && lb.dnsDroppedAfter !== undefined ? `${(lb.failingFor - lb.dnsDroppedAfter).toFixed(1)} s longer than DNS needed` : ''} (they keep a DNS answer until its TTL runs out)`}.`,
+      `A dead LB (kill -9 lb2): ${lb.failed} requests failed (${Object.entries(lb.failedByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); DNS stopped answering lb2's address after ${fmtS(lb.dnsDroppedAfter)}, and ${lb.failingFor === null ? 'no client failed' : lb.stillFailingAtEnd ? `clients were still failing ${lb.failingFor} s after the kill, at the end of the window (they keep a DNS answer until its TTL runs out, and nothing retries a connection to a dead LB)` : `clients kept failing for up to ${lb.failingFor} s after the kill, ${lb.dnsDroppedAfter !== null && lb.dnsDroppedAfter !== undefined ? `${(lb.failingFor - lb.dnsDroppedAfter).toFixed(1)} s longer than DNS needed` : ''} (they keep a DNS answer until its TTL${ttl === null ? '' : ` of ${ttl} s`} runs out, so how long depends on when they last resolved: up to the TTL)`}.`,
     );
   }
   const seen = samples.reduce((a, x) => a + x.figures.headline.errorsPerSecond, 0);
@@ -284,6 +284,10 @@ function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSam
       ? `The stack's own error counters (LB 5xx and LB-made answers, summed over its 1 s samples: ${seen.toFixed(0)}) saw ${seen === 0 ? 'none' : 'few'} of these failures: refused connections to a dead LB and requests a hung server never answered are only visible at the client.`
       : `The stack's own error counters (summed over its 1 s samples: ${seen.toFixed(0)}) saw most of the failures the clients saw (${result.errors}).`,
   );
+  if (!result.generator.valid) {
+    const bad = result.perSecond.filter((x) => !x.valid).length;
+    out.push(`The load generator marked ${bad} of ${result.perSecond.length} seconds not measurable (it was itself late to send, p99 lateness ${result.generator.lateP99Ms.toFixed(0)} ms: the machine was saturated); its failure counts stand, its latencies are upper bounds.`);
+  }
   out.push(`Over the whole run the load generator counted ${result.errors} failed requests of ${(result.requests ?? result.sent).toLocaleString('en')} sent (${pct(result.errors, result.requests ?? result.sent)}); p99 journey latency ${result.latency.p99Ms.toFixed(0)} ms.`);
   return out;
 }
