@@ -53,8 +53,11 @@ export interface FaultFigures {
   stillFailingAtEnd: boolean;
 }
 
+/** The LBs without their retries and passive ejection (active health checks stay on). */
+const NO_RETRIES = { LB_RETRIES: '0', LB_EJECT_CONSECUTIVE: '0' };
+
 const plans: { quick: ServerDiesPlan; full: ServerDiesPlan } = {
-  quick: { rate: 15, baseline: 3, observe: 6, lbObserve: 8, restoreBetween: false, users: 20 },
+  quick: { rate: 15, baseline: 3, observe: 5, lbObserve: 7, restoreBetween: false, users: 20 },
   full: { rate: 20, baseline: 10, observe: 20, lbObserve: 40, restoreBetween: true, users: 100 },
 };
 
@@ -95,7 +98,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
 
   watch.start();
-  const total = p.baseline + 2 * p.observe + p.lbObserve + (p.restoreBetween ? 40 : 2);
+  const total = p.baseline + 3 * p.observe + p.lbObserve + (p.restoreBetween ? 60 : 30);
   const load = ctx.load('load', {
     workload: 'shop',
     dns: { server: controlHost(ctx.net), port: DNS_PORT, name: `www.${STACK_ZONE}`, httpPort: LB_HTTP_PORT },
@@ -143,7 +146,19 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
     const end = at + p.lbObserve;
     await ctx.until(end);
     windows.push({ fault: 'kill -9 LB', victim: 'lb2', at, end });
-    steps.push(`kill -9 lb2 (one of the two addresses DNS gives out); watched ${p.lbObserve} s; then stopped the load.`);
+    steps.push(`kill -9 lb2 (one of the two addresses DNS gives out); watched ${p.lbObserve} s.`);
+
+    // 4. kill -9 web1 again, the LBs' retries and passive checks off (active health checks stay)
+    ctx.mark('LBs: retries and passive checks off');
+    await Promise.all(['lb1', 'lb2'].map((lb) => sup.restart(lb, { env: NO_RETRIES })));
+    if (sup.get('web1')?.state !== 'running') await sup.restart('web1');
+    await waitFor(ctx, 'both LBs to take web1', () => takesTraffic('lb1', 'web1')() && takesTraffic('lb2', 'web1')());
+    await ctx.sleep(2000);
+    at = ctx.mark('kill -9 web1 (no retries)');
+    await sup.kill('web1');
+    await ctx.until(at + p.observe);
+    windows.push({ fault: 'kill -9 web replica, LB retries and passive checks off', victim: 'web1', at, end: ctx.now() });
+    steps.push(`Restarted both LBs with ${Object.entries(NO_RETRIES).map(([k, v]) => `${k}=${v}`).join(' ')} (active health checks unchanged)${p.restoreBetween ? '' : ' and web1'}, waited until they sent web1 traffic, then kill -9 web1 again; watched ${p.observe} s; then stopped the load.`);
   } finally {
     load.run.stop();
     watch.stop();
@@ -243,7 +258,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
 function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSample[], ttl: number | null): string[] {
   const out: string[] = [];
   const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(2)}%` : 'n/a');
-  const kill = faults.find((f) => f.victim === 'web1');
+  const kill = faults.find((f) => f.victim === 'web1' && !f.fault.includes('retries'));
   const pause = faults.find((f) => f.victim === 'web2');
   const lb = faults.find((f) => f.victim === 'lb2');
   const slowest = (r: Record<string, number | null>) => {
@@ -256,6 +271,12 @@ function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSam
     out.push(
       `A crashed replica (kill -9 web1): ${how} in the ${kill.windowSeconds} s after the kill; the LBs retried ${kill.retried ?? 0} requests on another replica${kill.failed === 0 && (kill.retried ?? 0) > 0 ? ', which is why the clients saw nothing' : ''}. ` +
         `The LBs sent web1 nothing more ${stopped === null ? 'only at the end of the window (they kept trying it)' : `after ${stopped.toFixed(1)} s`} and marked it down after ${fmtS(slowest(kill.markedDownAfter))}.`,
+    );
+  }
+  const bare = faults.find((f) => f.victim === 'web1' && f.fault.includes('retries'));
+  if (kill && bare) {
+    out.push(
+      `Without the LBs' retries and passive checks the same kill -9 cost ${bare.failed} failed journeys (vs ${kill.failed} with them); the LBs stopped sending to web1 after ${fmtS(slowest(bare.lastSentAfter))} (vs ${fmtS(slowest(kill.lastSentAfter))}): ${bare.failed > kill.failed ? 'the retries are what hid the crash, the health checks alone leave every request sent before the next check to fail' : 'here the crash was hidden even without them'}.`,
     );
   }
   if (pause) {
