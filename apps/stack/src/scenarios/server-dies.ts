@@ -190,7 +190,8 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
       failed: win.failed,
       failedByKind: win.byKind,
       retried: isLb ? null : watch.growth(w.victim, 'retries', fromMs, toMs),
-      lastSentAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.lastAttempt(lb, w.victim, fromMs, toMs), fromMs)])),
+      // no attempt after the fault at all: it stopped at once (0 s)
+      lastSentAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.lastAttempt(lb, w.victim, fromMs, toMs), fromMs) ?? 0])),
       markedDownAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.markedDown(lb, w.victim, fromMs, toMs), fromMs)])),
       ...(isLb ? { dnsDroppedAfter: seconds(watch.dnsDropped(lbAddress(w.victim), fromMs), fromMs) } : {}),
       failingFor: win.lastFailingSecond === null ? null : +(win.lastFailingSecond - w.at).toFixed(2),
