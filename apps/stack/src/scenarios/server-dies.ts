@@ -210,7 +210,7 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
       Object.entries(f.lastSentAfter).map(([lb, v]) => `${lb} ${v === null ? '—' : `${v} s`}`).join(', ') || '—',
       Object.entries(f.markedDownAfter).map(([lb, v]) => `${lb} ${v === null ? '—' : `${v} s`}`).join(', ') || '—',
       f.dnsDroppedAfter === undefined ? '—' : fmtS(f.dnsDroppedAfter),
-      f.failingFor === null ? 'no failure' : f.stillFailingAtEnd ? `≥ ${f.failingFor} s (to the window's end)` : `${Math.max(0, f.failingFor - 1)}–${f.failingFor} s`,
+      f.failingFor === null ? 'no failure' : f.stillFailingAtEnd ? `≥ ${f.failingFor} s (to the window's end)` : `${Math.max(0, f.failingFor - 1).toFixed(2)}–${f.failingFor.toFixed(2)} s`,
     ]),
   };
   const inWindows = faults.reduce((a, f) => a + f.failed, 0);
