@@ -54,7 +54,7 @@ test('bad input: unknown scenario and a non-empty --out are refused with one lin
   const unknown = await cli(['scenario', 'run', 'no-such-scenario', '--quick']);
   assert.equal(unknown.code, 1);
   assert.equal(unknown.stderr.trim().split('\n').length, 1, unknown.stderr);
-  assert.match(unknown.stderr, /unknown scenario "no-such-scenario"; known: server-dies, db-failover.*\[SCENARIO_ERR_UNKNOWN\]/);
+  assert.match(unknown.stderr, /unknown scenario "no-such-scenario"; known: server-dies, db-failover, power-user \[SCENARIO_ERR_UNKNOWN\]/);
 
   const full = join(work, 'full');
   mkdirSync(full);
@@ -152,6 +152,32 @@ test('db-failover --quick: 0 acknowledged writes lost, checked by this test on t
   console.log(`db-failover --quick took ${run.durationSeconds.toFixed(1)} s`);
   const md = readFileSync(join(out, 'report.md'), 'utf8');
   assert.match(md, /No acknowledged write was lost/);
+});
+
+test('power-user --quick: each policy\'s normal p99 in the report is the load generator\'s; lb1 ran the policy it says', async () => {
+  const out = join(work, 'power-user');
+  const run = await cli(['scenario', 'run', 'power-user', '--quick', '--out', out]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const result = readJson<{ figures: { policies: { policy: string; algorithm: string; maxconn: number; normal: { p99Ms: number; sent: number; errors: number; file: string }; heavy: { completed: number; file: string } | null; perReplica: Record<string, number> }[] } }>(join(out, 'result.json'));
+  const policies = result.figures.policies;
+  assert.deepEqual(policies.map((p) => p.policy), ['reference', 'roundrobin', 'leastconn', 'leastconn-maxconn']);
+  const expected: Record<string, [string, number]> = { reference: ['roundrobin', 0], roundrobin: ['roundrobin', 0], leastconn: ['leastconn', 0], 'leastconn-maxconn': ['leastconn', 1] };
+  const md = readFileSync(join(out, 'report.md'), 'utf8');
+  for (const p of policies) {
+    const normal = readJson<{ latency: { p99Ms: number }; sent: number; errors: number }>(join(out, p.normal.file));
+    assert.equal(p.normal.p99Ms, normal.latency.p99Ms, `${p.policy}: p99 is the generator's`);
+    assert.equal(p.normal.sent, normal.sent);
+    assert.equal(p.normal.errors, normal.errors);
+    assert.deepEqual([p.algorithm, p.maxconn], expected[p.policy], `${p.policy}: what lb1 reports`);
+    const attempts = Object.values(p.perReplica).reduce((a, b) => a + b, 0);
+    const heavy = p.heavy ? readJson<{ completed: number; errors: number }>(join(out, p.heavy.file)) : { completed: 0, errors: 0 };
+    assert.ok(attempts >= normal.sent - normal.errors + heavy.completed, `${p.policy}: lb1 counted every request (${attempts} attempts)`);
+    assert.ok(md.includes(`| ${String(+normal.latency.p99Ms.toFixed(normal.latency.p99Ms >= 100 ? 0 : 2))} |`), `${p.policy}: the table shows p99 ${normal.latency.p99Ms}`);
+  }
+  const [reference, roundRobin] = policies;
+  assert.equal(reference!.heavy, null, 'the reference has no power user');
+  assert.ok(roundRobin!.heavy!.completed > 0, 'the power user was served');
+  assert.ok(roundRobin!.normal.p99Ms > reference!.normal.p99Ms, 'under round robin the heavy requests show in the normal users\' p99');
 });
 
 test('a report in Chromium: every chart drawn, no console errors (screenshot saved)', async () => {

@@ -192,6 +192,7 @@ async function run(ctx: ScenarioContext<DbFailoverPlan>): Promise<ScenarioOutcom
       `The planned switchover stopped writes for at most ${sw.outageSeconds.toFixed(2)} s with ${sw.errors} errors; the crash of the writer stopped them for ${fo.outageSeconds.toFixed(2)} s with ${fo.errors} errors — ${fo.outageSeconds > sw.outageSeconds ? `${(fo.outageSeconds / Math.max(sw.outageSeconds, 0.001)).toFixed(1)}× longer` : 'no longer'}, the time the proxies need to declare the writer dead, agree and promote the other master (statements are held meanwhile rather than refused).`,
     );
   }
+  if (sw && sw.outageSeconds <= baselineGap) conclusion.push(`The switchover's longest gap (${sw.outageSeconds.toFixed(3)} s) is no longer than the ordinary gaps before it (${baselineGap.toFixed(3)} s): in the write stream it cannot be told apart from normal traffic.`);
   if (fo && fo.errors > 0) conclusion.push(`The ${fo.errors} errors of the crash are the statements that were in flight on the dying writer (${Object.keys(fo.errorsByCode).join(', ')}); the clients retried nothing, they saw the error.`);
   if (totals.committedDespiteError > 0) conclusion.push(`${totals.committedDespiteError} writes that got an error were committed anyway (the client cannot tell): retries need idempotency keys.`);
   conclusion.push(

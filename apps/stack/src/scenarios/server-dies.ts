@@ -53,9 +53,15 @@ export interface FaultFigures {
   stillFailingAtEnd: boolean;
 }
 
+/** The load generator's per-request timeout (its default, said here because the windows depend on it). */
+const CLIENT_TIMEOUT_S = 5;
+
+/** The LBs without their retries and passive ejection (active health checks stay on). */
+const NO_RETRIES = { LB_RETRIES: '0', LB_EJECT_CONSECUTIVE: '0' };
+
 const plans: { quick: ServerDiesPlan; full: ServerDiesPlan } = {
-  quick: { rate: 15, baseline: 3, observe: 6, lbObserve: 8, restoreBetween: false, users: 20 },
-  full: { rate: 30, baseline: 10, observe: 20, lbObserve: 40, restoreBetween: true, users: 100 },
+  quick: { rate: 15, baseline: 3, observe: 4, lbObserve: 6, restoreBetween: false, users: 20 },
+  full: { rate: 20, baseline: 10, observe: 20, lbObserve: 40, restoreBetween: true, users: 100 },
 };
 
 /**
@@ -95,12 +101,13 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
 
   watch.start();
-  const total = p.baseline + 2 * p.observe + p.lbObserve + (p.restoreBetween ? 40 : 2);
+  const total = p.baseline + 3 * p.observe + CLIENT_TIMEOUT_S + p.lbObserve + (p.restoreBetween ? 60 : 40);
   const load = ctx.load('load', {
     workload: 'shop',
     dns: { server: controlHost(ctx.net), port: DNS_PORT, name: `www.${STACK_ZONE}`, httpPort: LB_HTTP_PORT },
     rate: { kind: 'constant', rate: p.rate },
     durationMs: total * 1000,
+    timeoutMs: CLIENT_TIMEOUT_S * 1000,
     users: p.users,
   });
   steps.push(`Started shop journeys at ${p.rate}/s (open model, default mix, ${p.users} members) through the stack's DNS and both LBs, ${sup.status().filter((s) => s.service === 'web').length} web replicas.`);
@@ -126,11 +133,12 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
     // 2. SIGSTOP web2 (a hung server)
     at = ctx.mark('SIGSTOP web2');
     await sup.pause('web2');
-    await ctx.until(at + p.observe);
+    // Requests stuck on a hung server fail only when the client gives up: watch past its timeout.
+    await ctx.until(at + Math.max(p.observe, CLIENT_TIMEOUT_S + 2));
     ctx.mark('SIGCONT web2');
     await sup.resume('web2');
     windows.push({ fault: 'SIGSTOP web replica (hung)', victim: 'web2', at, end: ctx.now() });
-    steps.push(`SIGSTOP web2 (it keeps its sockets but answers nothing) for ${p.observe} s, then SIGCONT.`);
+    steps.push(`SIGSTOP web2 (it keeps its sockets but answers nothing) for ${Math.max(p.observe, CLIENT_TIMEOUT_S + 2)} s (the clients time out after ${CLIENT_TIMEOUT_S} s), then SIGCONT.`);
     if (p.restoreBetween) {
       await waitFor(ctx, 'both LBs to take web2 again', () => takesTraffic('lb1', 'web2')() && takesTraffic('lb2', 'web2')());
       await ctx.sleep(3000);
@@ -143,7 +151,23 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
     const end = at + p.lbObserve;
     await ctx.until(end);
     windows.push({ fault: 'kill -9 LB', victim: 'lb2', at, end });
-    steps.push(`kill -9 lb2 (one of the two addresses DNS gives out); watched ${p.lbObserve} s; then stopped the load.`);
+    steps.push(`kill -9 lb2 (one of the two addresses DNS gives out); watched ${p.lbObserve} s.`);
+
+    // 4. kill -9 web1 again, the LBs' retries and passive checks off (active health checks stay)
+    ctx.mark('LBs: retries and passive checks off');
+    // One at a time, each back in DNS before the next goes (both at once would be an outage of our own).
+    for (const lb of ['lb2', 'lb1']) {
+      await sup.restart(lb, { env: NO_RETRIES });
+      await waitFor(ctx, `DNS to answer ${lb} again`, () => watch.samples[watch.samples.length - 1]?.dns?.includes(lbAddress(lb)) === true);
+    }
+    if (sup.get('web1')?.state !== 'running') await sup.restart('web1');
+    await waitFor(ctx, 'both LBs to take web1', () => takesTraffic('lb1', 'web1')() && takesTraffic('lb2', 'web1')());
+    await ctx.sleep(2000);
+    at = ctx.mark('kill -9 web1 (no retries)');
+    await sup.kill('web1');
+    await ctx.until(at + p.observe);
+    windows.push({ fault: 'kill -9 web replica, LB retries and passive checks off', victim: 'web1', at, end: ctx.now() });
+    steps.push(`Restarted the LBs one at a time (each back in DNS before the next) with ${Object.entries(NO_RETRIES).map(([k, v]) => `${k}=${v}`).join(' ')} (active health checks unchanged)${p.restoreBetween ? '' : ' and web1'}, waited until they sent web1 traffic, then kill -9 web1 again; watched ${p.observe} s; then stopped the load.`);
   } finally {
     load.run.stop();
     watch.stop();
@@ -166,7 +190,8 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
       failed: win.failed,
       failedByKind: win.byKind,
       retried: isLb ? null : watch.growth(w.victim, 'retries', fromMs, toMs),
-      lastSentAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.lastAttempt(lb, w.victim, fromMs, toMs), fromMs)])),
+      // no attempt after the fault at all: it stopped at once (0 s)
+      lastSentAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.lastAttempt(lb, w.victim, fromMs, toMs), fromMs) ?? 0])),
       markedDownAfter: Object.fromEntries(lbs.map((lb) => [lb, seconds(watch.markedDown(lb, w.victim, fromMs, toMs), fromMs)])),
       ...(isLb ? { dnsDroppedAfter: seconds(watch.dnsDropped(lbAddress(w.victim), fromMs), fromMs) } : {}),
       failingFor: win.lastFailingSecond === null ? null : +(win.lastFailingSecond - w.at).toFixed(2),
@@ -185,12 +210,14 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
       Object.entries(f.lastSentAfter).map(([lb, v]) => `${lb} ${v === null ? '—' : `${v} s`}`).join(', ') || '—',
       Object.entries(f.markedDownAfter).map(([lb, v]) => `${lb} ${v === null ? '—' : `${v} s`}`).join(', ') || '—',
       f.dnsDroppedAfter === undefined ? '—' : fmtS(f.dnsDroppedAfter),
-      f.failingFor === null ? 'no failure' : f.stillFailingAtEnd ? `≥ ${f.failingFor} s (to the window's end)` : `${Math.max(0, f.failingFor - 1)}–${f.failingFor} s`,
+      f.failingFor === null ? 'no failure' : f.stillFailingAtEnd ? `≥ ${f.failingFor} s (to the window's end)` : `${Math.max(0, f.failingFor - 1).toFixed(2)}–${f.failingFor.toFixed(2)} s`,
     ]),
   };
+  const inWindows = faults.reduce((a, f) => a + f.failed, 0);
+  table.rows.push(['between the windows (restores, LB restarts)', null, result.errors - inWindows, null, null, '—', '—', '—', '—']);
   table.rows.push(['whole run', result.completed, result.errors, Object.entries(result.errorsByKind).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none', null, '—', '—', '—', '—']);
 
-  const conclusion = conclude(faults, result, ctx.samples().filter((x) => x.t >= 0));
+  const conclusion = conclude(faults, result, ctx.samples().filter((x) => x.t >= 0), watch.dnsTtl());
   const marks = ctx.marks();
   const charts: ChartSpec[] = [
     {
@@ -240,10 +267,10 @@ async function run(ctx: ScenarioContext<ServerDiesPlan>): Promise<ScenarioOutcom
   };
 }
 
-function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSample[]): string[] {
+function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSample[], ttl: number | null): string[] {
   const out: string[] = [];
   const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(2)}%` : 'n/a');
-  const kill = faults.find((f) => f.victim === 'web1');
+  const kill = faults.find((f) => f.victim === 'web1' && !f.fault.includes('retries'));
   const pause = faults.find((f) => f.victim === 'web2');
   const lb = faults.find((f) => f.victim === 'lb2');
   const slowest = (r: Record<string, number | null>) => {
@@ -256,6 +283,12 @@ function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSam
     out.push(
       `A crashed replica (kill -9 web1): ${how} in the ${kill.windowSeconds} s after the kill; the LBs retried ${kill.retried ?? 0} requests on another replica${kill.failed === 0 && (kill.retried ?? 0) > 0 ? ', which is why the clients saw nothing' : ''}. ` +
         `The LBs sent web1 nothing more ${stopped === null ? 'only at the end of the window (they kept trying it)' : `after ${stopped.toFixed(1)} s`} and marked it down after ${fmtS(slowest(kill.markedDownAfter))}.`,
+    );
+  }
+  const bare = faults.find((f) => f.victim === 'web1' && f.fault.includes('retries'));
+  if (kill && bare) {
+    out.push(
+      `Without the LBs' retries and passive checks the same kill -9 cost ${bare.failed} failed journeys (vs ${kill.failed} with them); the LBs stopped sending to web1 after ${fmtS(slowest(bare.lastSentAfter))} (vs ${fmtS(slowest(kill.lastSentAfter))}): ${bare.failed > kill.failed ? 'the retries are what hid the crash, the health checks alone leave every request sent before the next check to fail' : 'here the crash was hidden even without them'}.`,
     );
   }
   if (pause) {
@@ -275,7 +308,7 @@ function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSam
   }
   if (lb) {
     out.push(
-      `A dead LB (kill -9 lb2): ${lb.failed} requests failed (${Object.entries(lb.failedByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); DNS stopped answering lb2's address after ${fmtS(lb.dnsDroppedAfter)}, and ${lb.failingFor === null ? 'no client failed' : lb.stillFailingAtEnd ? `clients were still failing ${lb.failingFor} s after the kill, at the end of the window (they keep a DNS answer until its TTL runs out, and nothing retries a connection to a dead LB)` : `clients kept failing for up to ${lb.failingFor} s after the kill, ${lb.dnsDroppedAfter !== null && lb.dnsDroppedAfter !== undefined ? `${(lb.failingFor - lb.dnsDroppedAfter).toFixed(1)} s longer than DNS needed` : ''} (they keep a DNS answer until its TTL runs out)`}.`,
+      `A dead LB (kill -9 lb2): ${lb.failed} requests failed (${Object.entries(lb.failedByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}); DNS stopped answering lb2's address after ${fmtS(lb.dnsDroppedAfter)}, and ${lb.failingFor === null ? 'no client failed' : lb.stillFailingAtEnd ? `clients were still failing ${lb.failingFor} s after the kill, at the end of the window (they keep a DNS answer until its TTL runs out, and nothing retries a connection to a dead LB)` : `clients kept failing for up to ${lb.failingFor} s after the kill, ${lb.dnsDroppedAfter !== null && lb.dnsDroppedAfter !== undefined ? `${(lb.failingFor - lb.dnsDroppedAfter).toFixed(1)} s longer than DNS needed` : ''} (they keep a DNS answer until its TTL${ttl === null ? '' : ` of ${ttl} s`} runs out, so how long depends on when they last resolved: up to the TTL)`}.`,
     );
   }
   const seen = samples.reduce((a, x) => a + x.figures.headline.errorsPerSecond, 0);
@@ -284,6 +317,10 @@ function conclude(faults: FaultFigures[], result: LoadResult, samples: FigureSam
       ? `The stack's own error counters (LB 5xx and LB-made answers, summed over its 1 s samples: ${seen.toFixed(0)}) saw ${seen === 0 ? 'none' : 'few'} of these failures: refused connections to a dead LB and requests a hung server never answered are only visible at the client.`
       : `The stack's own error counters (summed over its 1 s samples: ${seen.toFixed(0)}) saw most of the failures the clients saw (${result.errors}).`,
   );
+  if (!result.generator.valid) {
+    const bad = result.perSecond.filter((x) => !x.valid).length;
+    out.push(`The load generator marked ${bad} of ${result.perSecond.length} seconds not measurable (it was itself late to send, p99 lateness ${result.generator.lateP99Ms.toFixed(0)} ms: the machine was saturated); its failure counts stand, its latencies are upper bounds.`);
+  }
   out.push(`Over the whole run the load generator counted ${result.errors} failed requests of ${(result.requests ?? result.sent).toLocaleString('en')} sent (${pct(result.errors, result.requests ?? result.sent)}); p99 journey latency ${result.latency.p99Ms.toFixed(0)} ms.`);
   return out;
 }

@@ -20,6 +20,8 @@ export interface WatchSample {
   lbs: Record<string, ServerObservation[]>;
   /** DNS answer for www (null when the query failed). */
   dns: string[] | null;
+  /** The answer's TTL in seconds (the shortest record's). */
+  dnsTtl: number | null;
 }
 
 export class StackWatch {
@@ -58,7 +60,7 @@ export class StackWatch {
       const at = Date.now();
       const [views, dns] = await Promise.all([
         Promise.all(this.lbs.map((lb) => callAdmin(`http://${this.lbHost(lb)}:${LB_ADMIN_PORT}`, this.token, { method: 'GET', path: '/api/pools/web/servers', timeoutMs: 400 }))),
-        this.#resolver.resolve4(`www.${STACK_ZONE}`).catch(() => null),
+        this.#resolver.resolve4(`www.${STACK_ZONE}`, { ttl: true }).catch(() => null),
       ]);
       const lbs: Record<string, ServerObservation[]> = {};
       views.forEach((v, i) => {
@@ -66,7 +68,7 @@ export class StackWatch {
         const list = (Array.isArray(v.body) ? v.body : (v.body as { servers?: unknown[] }).servers ?? []) as ServerObservation[];
         lbs[this.lbs[i]!] = list.map((s) => ({ name: s.name, state: s.state, requests: s.requests ?? 0, connectionErrors: s.connectionErrors ?? 0, retries: s.retries ?? 0, inflight: s.inflight ?? 0 }));
       });
-      this.samples.push({ at, lbs, dns: dns ? [...dns].sort() : null });
+      this.samples.push({ at, lbs, dns: dns ? dns.map((r) => r.address).sort() : null, dnsTtl: dns && dns.length ? Math.min(...dns.map((r) => r.ttl)) : null });
     } finally {
       this.#busy = false;
     }
@@ -106,6 +108,12 @@ export class StackWatch {
       if (before && after) total += StackWatch.server(after, lb, server)![field] - StackWatch.server(before, lb, server)![field];
     }
     return total;
+  }
+
+  /** The largest TTL DNS gave (the zone's, before it counts down in no cache: ours answers authoritatively). */
+  dnsTtl(): number | null {
+    const ttls = this.samples.map((x) => x.dnsTtl).filter((t): t is number => t !== null);
+    return ttls.length ? Math.max(...ttls) : null;
   }
 
   /** Epoch ms of the first sample after `fromMs` whose DNS answer lacks `address`, or null. */
