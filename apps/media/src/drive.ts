@@ -89,7 +89,7 @@ export class Drive {
     return join(this.path, '.media', 'format.json');
   }
 
-  /** 'formatted' (matching slot), 'empty' (folder exists, no format), 'missing' (no folder) or 'foreign'. */
+  /** 'formatted' (matching slot), 'empty' (an empty folder), 'missing' (no folder) or 'foreign' (anything else). */
   async probe(set: string): Promise<'formatted' | 'empty' | 'missing' | 'foreign'> {
     try {
       const s = await stat(this.path);
@@ -101,8 +101,14 @@ export class Drive {
       const f = JSON.parse(await readFile(this.#formatPath(), 'utf8')) as DriveFormat;
       return f.set === set && f.index === this.index ? 'formatted' : 'foreign';
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'empty';
-      return 'foreign';
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return 'foreign';
+      // Only a truly empty folder is a replacement drive; anything else without a format (a drive
+      // being removed, someone's files) is left alone.
+      try {
+        return (await readdir(this.path)).length === 0 ? 'empty' : 'foreign';
+      } catch {
+        return 'missing';
+      }
     }
   }
 
