@@ -86,7 +86,7 @@ export function verifySigV4(req: SignedRequest, creds: Credentials, now = Date.n
     signedHeaders = query.get('X-Amz-SignedHeaders') ?? '';
     signature = query.get('X-Amz-Signature') ?? '';
     amzDate = query.get('X-Amz-Date') ?? '';
-    payloadHash = 'UNSIGNED-PAYLOAD';
+    payloadHash = query.get('X-Amz-Content-Sha256') ?? header(req, 'x-amz-content-sha256') ?? 'UNSIGNED-PAYLOAD';
     const expires = Number(query.get('X-Amz-Expires') ?? 'NaN');
     if (!/^[0-9a-f]{64}$/.test(signature) || !Number.isInteger(expires) || expires < 1 || expires > 604_800) {
       throw new S3Error('AuthorizationHeaderMalformed', 400, 'presigned URL query is malformed');
