@@ -12,12 +12,12 @@ import { ACCESS_KEY, SECRET_KEY, startMedia, type MediaProcess } from './helpers
 class Sha256 {
   #h: Hash | Hmac;
   readonly #secret: string | Uint8Array | undefined;
-  constructor(secret?: string | Uint8Array) {
-    this.#secret = secret;
-    this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#secret = secret === undefined || typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) : new Uint8Array(secret);
+    this.#h = this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
   }
-  update(data: string | Uint8Array): void {
-    this.#h.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#h.update(typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.#h.digest();
