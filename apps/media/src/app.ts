@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { XMLValidator } from 'fast-xml-parser';
 import { ErasureError, isLevelName } from '@scaleout/erasure';
@@ -134,9 +135,17 @@ export async function buildMediaApp(config: MediaConfig, deps: MediaAppDeps = {}
   async function s3(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const signed = verifySigV4({ method: request.method, url: request.raw.url ?? '/', headers: request.headers }, creds);
     let body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    if (signed.payloadHash === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') body = decodeAwsChunked(body).data;
+    let trailers: Record<string, string> = {};
+    if (signed.payloadHash === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') ({ data: body, trailers } = decodeAwsChunked(body));
     else if (signed.payloadHash.startsWith('STREAMING-')) throw new S3Error('NotImplemented', 501, `${signed.payloadHash} is not implemented; send a signed or unsigned payload`);
     else checkPayloadHash(signed.payloadHash, body);
+    // The SDK's default integrity checksum (CRC32, in a header or the aws-chunked trailer) is checked when sent.
+    const crc = trailers['x-amz-checksum-crc32'] ?? request.headers['x-amz-checksum-crc32'];
+    if (typeof crc === 'string' && request.method === 'PUT') {
+      const mine = Buffer.alloc(4);
+      mine.writeUInt32BE(crc32(body));
+      if (mine.toString('base64') !== crc) throw new S3Error('BadDigest', 400, 'The CRC32 you specified did not match the calculated checksum.');
+    }
     const decoded = request.headers['x-amz-decoded-content-length'];
     if (decoded !== undefined && Number(decoded) !== body.length) throw new S3Error('IncompleteBody', 400, 'The request body is shorter than x-amz-decoded-content-length.');
 

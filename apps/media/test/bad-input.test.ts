@@ -128,6 +128,11 @@ test('malformed XML, bad ranges, bad keys and names, oversized bodies and header
   const unfit = await xmlError(await signedFetch(m, 'PUT', '/lvl-bucket', undefined, { 'x-scaleout-level': 'ec:5+3' }));
   assert.deepEqual([unfit.status, unfit.code], [400, 'InvalidArgument']);
 
+  const crc = await xmlError(await signedFetch(m, 'PUT', '/img/crc', 'payload', { 'x-amz-checksum-crc32': 'AAAAAA==' }));
+  assert.deepEqual([crc.status, crc.code], [400, 'BadDigest']);
+  const md5 = await xmlError(await signedFetch(m, 'PUT', '/img/md5', 'payload', { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' }));
+  assert.deepEqual([md5.status, md5.code], [400, 'BadDigest']);
+
   const range = await sdkError(m.client.send(new GetObjectCommand({ Bucket: 'img', Key: 'a.png', Range: 'bytes=50-60' })));
   assert.equal(range.name, 'InvalidRange');
   assert.equal(range.$metadata.httpStatusCode, 416);
