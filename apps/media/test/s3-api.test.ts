@@ -77,6 +77,14 @@ test('round trips at every level: put, get (whole and ranges), head, list, delet
   const back = await s3.send(new GetObjectCommand({ Bucket, Key: 'streamed.bin' }));
   assert.ok(Buffer.from(await back.Body!.transformToByteArray()).equals(streamed), 'streamed upload stored byte-identical');
   await s3.send(new DeleteObjectCommand({ Bucket, Key: 'streamed.bin' }));
+  // Keys with characters that SigV4 encodes specially.
+  for (const Key of ['dir/with space+plus/ü.png', "odd!'()*~key", 'a%2Fb', 'trailing/']) {
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString(), Key);
+    const found = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: Key }));
+    assert.equal(found.Contents?.[0]?.Key, Key);
+    await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+  }
   // Overwrite replaces; delimiter and pagination.
   await s3.send(new PutObjectCommand({ Bucket, Key: 'img/1.bin', Body: 'second version' }));
   const again = await s3.send(new GetObjectCommand({ Bucket, Key: 'img/1.bin' }));
