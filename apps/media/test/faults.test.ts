@@ -98,6 +98,22 @@ test('raid5 loses a drive: every object reads back; an empty folder in its place
   await readAll(m.client, 'rr6', r6);
 });
 
+test('a whole media server lost (its 3 drives): raid1, raid10 and ec:3+3 read everything, raid6 says it cannot', async (t) => {
+  const m = await startMedia(t, { MEDIA_BUCKET_LEVELS: 'mirror=raid1,stripes=raid10,wide=ec:3+3,dual=raid6' });
+  const data = new Map<string, Map<string, Buffer>>();
+  for (const b of ['mirror', 'stripes', 'wide', 'dual']) {
+    await m.client.send(new CreateBucketCommand({ Bucket: b }));
+    data.set(b, await putMany(m.client, b, 8));
+  }
+  for (const d of [1, 2, 3]) pullDrive(t, m, 2, d);
+  assert.ok(await waitFor(async () => (await m.metric('scaleout_media_drive_up')) === 3, 5_000));
+  for (const b of ['mirror', 'stripes', 'wide']) await readAll(m.client, b, data.get(b)!);
+  const err = await s3Error(m.client.send(new GetObjectCommand({ Bucket: 'dual', Key: 'obj-0' })));
+  assert.deepEqual([err.$metadata.httpStatusCode, err.name], [503, 'ServiceUnavailable']);
+  assert.match(err.message, /read quorum not met/);
+  assert.equal((await fetch(`${m.url}/readyz`)).status, 503, 'half the drives is not a majority: not ready');
+});
+
 test('too few drives: the write fails with 503 and nothing of it is visible, the old version stays', async (t) => {
   const m = await startMedia(t, { MEDIA_DEFAULT_LEVEL: 'raid6' });
   await m.client.send(new CreateBucketCommand({ Bucket: 'img' }));
