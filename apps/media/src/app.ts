@@ -10,7 +10,8 @@ import type { MediaConfig } from './config.js';
 import type { ObjectInfo } from './erasure-set.js';
 import { MediaMetrics } from './media-metrics.js';
 import { MediaService } from './media-service.js';
-import { S3Error, errorXml } from './s3-error.js';
+import { Multipart } from './multipart.js';
+import { S3Error, errorXml, xmlEscape } from './s3-error.js';
 import { checkBucketName, checkObjectKey, parseRange } from './s3-names.js';
 import { listBucketsXml, listObjectsV2Xml } from './s3-xml.js';
 import { checkPayloadHash, verifySigV4 } from './sigv4.js';
@@ -50,6 +51,7 @@ export async function buildMediaApp(config: MediaConfig, deps: MediaAppDeps = {}
   const levels = new Map(config.bucketLevels.map((e) => e.split('=') as [string, string]));
   for (const level of [config.defaultLevel, ...levels.values()]) media.set.layout(level); // fails at start when a level does not fit
   await media.start();
+  const multipart = new Multipart(media.set, config.maxObjectSize);
   const isAdmin = bearerChecker(deps.adminToken ?? 'dev-admin-token');
   const creds = { accessKey: config.accessKey, secretKey: config.secretKey, region: config.region };
 
@@ -196,7 +198,25 @@ export async function buildMediaApp(config: MediaConfig, deps: MediaAppDeps = {}
       throw new S3Error('NotImplemented', 501, 'A header or query you provided implies functionality that is not implemented.');
     }
     checkObjectKey(key);
-    if ('uploads' in q || 'uploadId' in q || 'tagging' in q || 'acl' in q) throw new S3Error('NotImplemented', 501, 'multipart uploads, tagging and ACLs are not implemented yet');
+    if ('tagging' in q || 'acl' in q) throw new S3Error('NotImplemented', 501, 'tagging and ACLs are not implemented');
+    const str = (h: string | string[] | undefined) => (typeof h === 'string' ? h : undefined);
+    if (m === 'POST' && 'uploads' in q) {
+      await media.set.requireBucket(bucket);
+      const id = await multipart.create(bucket, key, { contentType: str(request.headers['content-type']), cacheControl: str(request.headers['cache-control']) });
+      return reply.header('content-type', XML).send(`<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+    }
+    if (q.uploadId !== undefined) {
+      if (m === 'PUT' && q.partNumber !== undefined) return reply.header('etag', `"${await multipart.uploadPart(bucket, key, q.uploadId, q.partNumber, body)}"`).send();
+      if (m === 'POST') {
+        const info = await multipart.complete(bucket, key, q.uploadId, body);
+        return reply.header('content-type', XML).send(`<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Location>/${xmlEscape(bucket)}/${xmlEscape(key)}</Location><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${info.etag}&quot;</ETag></CompleteMultipartUploadResult>`);
+      }
+      if (m === 'DELETE') {
+        await multipart.abort(bucket, key, q.uploadId);
+        return reply.code(204).send();
+      }
+      throw new S3Error('NotImplemented', 501, 'ListParts is not implemented');
+    }
     if (m === 'PUT') {
       if (request.headers['x-amz-copy-source']) throw new S3Error('NotImplemented', 501, 'CopyObject is not implemented');
       const md5 = request.headers['content-md5'];

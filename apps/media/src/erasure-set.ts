@@ -28,7 +28,12 @@ export interface PutInput {
   body: Buffer;
   contentType?: string;
   cacheControl?: string;
+  /** ETag to store instead of the body's MD5 (multipart: MD5 of the part MD5s + `-N`). */
+  etag?: string;
 }
+
+/** Keys starting with NUL are internal (multipart parts); user keys cannot contain NUL. */
+export const INTERNAL_PREFIX = '\0';
 
 /** What reading one object's shards found. */
 interface ShardRead {
@@ -180,7 +185,7 @@ export class ErasureSet {
     const rs = this.codec(layout);
     const shards = rs.split(input.body);
     const checksums = shards.map((s) => shardChecksum(s));
-    const etag = createHash('md5').update(input.body).digest('hex');
+    const etag = input.etag ?? createHash('md5').update(input.body).digest('hex');
     const base: Omit<ShardHeader, 'shard' | 'checksum'> = {
       bucket: input.bucket,
       key: input.key,
@@ -416,7 +421,7 @@ export class ErasureSet {
     let truncated = false;
     let lastKey: string | undefined;
     for (const [key, header] of all) {
-      if (!key.startsWith(prefix)) continue;
+      if (key.startsWith(INTERNAL_PREFIX) || !key.startsWith(prefix)) continue;
       if (opts.startAfter !== undefined && key <= opts.startAfter) continue;
       let entry: { kind: 'prefix'; p: string } | { kind: 'object' } = { kind: 'object' };
       if (opts.delimiter) {

@@ -21,6 +21,10 @@ export type S3ErrorCode =
   | 'MissingContentLength'
   | 'RequestHeaderSectionTooLarge'
   | 'MethodNotAllowed'
+  | 'NoSuchUpload'
+  | 'InvalidPart'
+  | 'InvalidPartOrder'
+  | 'EntityTooSmall'
   | 'NotImplemented'
   | 'ServiceUnavailable'
   | 'InternalError';
