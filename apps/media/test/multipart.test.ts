@@ -14,6 +14,7 @@ import {
   ListObjectsV2Command,
   S3ServiceException,
   UploadPartCommand,
+  type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
 import { startMedia } from './helpers.js';
 
@@ -40,7 +41,7 @@ test('a 50 MB multipart upload reads back byte-identical with the multipart ETag
   const md5s: Buffer[] = [];
   for (let at = 0, n = 1; at < body.length; at += PART, n++) {
     const chunk = body.subarray(at, Math.min(at + PART, body.length));
-    const res = await s3.send(new UploadPartCommand({ Bucket, Key: 'video.bin', UploadId, PartNumber: n, Body: chunk }));
+    const res: UploadPartCommandOutput = await s3.send(new UploadPartCommand({ Bucket, Key: 'video.bin', UploadId, PartNumber: n, Body: chunk }));
     assert.equal(res.ETag, `"${createHash('md5').update(chunk).digest('hex')}"`);
     parts.push({ PartNumber: n, ETag: res.ETag! });
     md5s.push(createHash('md5').update(chunk).digest());
