@@ -69,6 +69,7 @@ export class ErasureSet {
   readonly #codecs = new Map<string, ReedSolomon>();
   readonly #metrics: MediaMetrics | undefined;
   readonly #pendingHeals = new Set<Promise<void>>();
+  readonly #locks = new Map<string, Promise<unknown>>();
   /** Objects known to miss a shard copy (`bucket/key`), for the degraded gauge. */
   readonly degraded = new Set<string>();
 
@@ -108,6 +109,23 @@ export class ErasureSet {
   placements(layout: Layout, bucket: string, key: string): Placement[] {
     const offset = createHash('sha256').update(`${bucket}/${key}`).digest().readUInt32BE(0) % this.drives.length;
     return placementsFor(layout, offset, this.order);
+  }
+
+  /**
+   * Runs `fn` while holding the object's lock: commits of writes, deletes and heals of one object
+   * never interleave, so every drive ends with the same version (a concurrent overwrite cannot leave
+   * version A on some drives and B on others).
+   */
+  async #withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    }
   }
 
   /** Waits for background heals started by reads (tests, shutdown). */
@@ -224,14 +242,16 @@ export class ErasureSet {
       );
     }
     let committed = 0;
-    await Promise.all(staged.map(async (s) => {
-      try {
-        await s.drive.commit(s.tmp, input.bucket, input.key);
-        committed++;
-      } catch {
-        await s.drive.discard(s.tmp);
-      }
-    }));
+    await this.#withLock(`${input.bucket}/${input.key}`, () =>
+      Promise.all(staged.map(async (s) => {
+        try {
+          await s.drive.commit(s.tmp, input.bucket, input.key);
+          committed++;
+        } catch {
+          await s.drive.discard(s.tmp);
+        }
+      })),
+    );
     this.#markDegraded(`${input.bucket}/${input.key}`, committed < layout.placements);
     return { ...base, key: input.key, bucket: input.bucket };
   }
@@ -345,22 +365,46 @@ export class ErasureSet {
 
   async #heal(header: ShardHeader, shards: (Uint8Array | null)[], targets: ShardRead[], reason: 'read' | 'rebuild' | 'scrub'): Promise<number> {
     let healed = 0;
-    for (const t of targets) {
-      const data = shards[t.placement.shard]!;
-      const h: ShardHeader = { ...header, shard: t.placement.shard, checksum: shardChecksum(data), shardSize: data.length };
-      try {
-        const tmp = await t.drive.stage(encodeShardFile(h, data));
-        await t.drive.commit(tmp, header.bucket, header.key);
-        healed++;
-        this.#metrics?.heals.inc({ reason });
-        this.#metrics?.healedBytes.inc(data.length);
-      } catch {
-        // the drive failed again; the next read or scrub retries
+    await this.#withLock(`${header.bucket}/${header.key}`, async () => {
+      for (const t of targets) {
+        const data = shards[t.placement.shard]!;
+        const h: ShardHeader = { ...header, shard: t.placement.shard, checksum: shardChecksum(data), shardSize: data.length };
+        try {
+          // A write or delete since the read wins: never put an older version back.
+          if (await this.#changedSince(t.drive, header)) continue;
+          const tmp = await t.drive.stage(encodeShardFile(h, data));
+          await t.drive.commit(tmp, header.bucket, header.key);
+          healed++;
+          this.#metrics?.heals.inc({ reason });
+          this.#metrics?.healedBytes.inc(data.length);
+        } catch {
+          // the drive failed again; the next read or scrub retries
+        }
       }
-    }
+    });
     const offline = this.placements(this.layout(header.level), header.bucket, header.key).some((p) => !this.drives[p.drive]!.usable);
     this.#markDegraded(`${header.bucket}/${header.key}`, offline || healed < targets.length);
     return healed;
+  }
+
+  /** True when the object changed on `drive` after `header` was read (newer version there, or deleted everywhere readable). */
+  async #changedSince(drive: Drive, header: ShardHeader): Promise<boolean> {
+    const buf = await drive.readShard(header.bucket, header.key).catch(() => null);
+    if (buf) {
+      try {
+        return decodeShardFile(buf).header.version > header.version;
+      } catch {
+        return false;
+      }
+    }
+    // Missing here: was the object deleted meanwhile? Then no other drive holds this version either.
+    const layout = this.layout(header.level);
+    const others = this.placements(layout, header.bucket, header.key).filter((p) => p.drive !== drive.index);
+    for (const p of others) {
+      const b = await this.drives[p.drive]!.readShard(header.bucket, header.key).catch(() => null);
+      if (b) return false;
+    }
+    return true;
   }
 
   /** Deletes every shard copy. Needs as many online drives as a write, so a deleted object cannot come back from the others. */
@@ -373,7 +417,7 @@ export class ErasureSet {
       this.#metrics?.quorumFailures.inc({ op: 'delete' });
       throw new S3Error('ServiceUnavailable', 503, `delete quorum not met: ${online.length} of ${layout.placements} drives of this object online, ${layout.writeQuorum} needed`);
     }
-    await Promise.all(online.map((p) => this.drives[p.drive]!.deleteShard(bucketName, key).catch(() => false)));
+    await this.#withLock(`${bucketName}/${key}`, () => Promise.all(online.map((p) => this.drives[p.drive]!.deleteShard(bucketName, key).catch(() => false))));
     this.#markDegraded(`${bucketName}/${key}`, false);
   }
 
