@@ -141,7 +141,23 @@ export class ErasureSet {
 
   // ---- buckets ----------------------------------------------------------------------------------
 
-  async listBuckets(): Promise<BucketInfo[]> {
+  #bucketCache: Promise<BucketInfo[]> | undefined;
+
+  /** Drops the cached bucket list (after a drive changes state). */
+  invalidateBuckets(): void {
+    this.#bucketCache = undefined;
+  }
+
+  /** The buckets (read from the drives once, then cached: this process owns every drive). */
+  listBuckets(): Promise<BucketInfo[]> {
+    this.#bucketCache ??= this.#readBuckets().catch((err: unknown) => {
+      this.#bucketCache = undefined;
+      throw err;
+    });
+    return this.#bucketCache;
+  }
+
+  async #readBuckets(): Promise<BucketInfo[]> {
     const seen = new Map<string, BucketInfo>();
     for (const d of this.drives) {
       if (!d.usable) continue;
@@ -169,6 +185,7 @@ export class ErasureSet {
     const majority = Math.floor(this.drives.length / 2) + 1;
     if (this.onlineCount < majority) throw new S3Error('ServiceUnavailable', 503, `only ${this.onlineCount} of ${this.drives.length} drives online; creating a bucket needs ${majority}`);
     const info: BucketInfo = { name, level, created: new Date().toISOString() };
+    this.invalidateBuckets();
     let ok = 0;
     await Promise.all(this.drives.filter((d) => d.usable).map(async (d) => {
       try {
@@ -178,6 +195,7 @@ export class ErasureSet {
         // counted below
       }
     }));
+    this.invalidateBuckets();
     if (ok < majority) throw new S3Error('ServiceUnavailable', 503, `bucket written to ${ok} drives, ${majority} needed`);
     return info;
   }
@@ -186,7 +204,9 @@ export class ErasureSet {
     await this.requireBucket(name);
     const page = await this.list(name, { maxKeys: 1 });
     if (page.objects.length > 0) throw new S3Error('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty');
+    this.invalidateBuckets();
     await Promise.all(this.drives.filter((d) => d.usable).map((d) => d.deleteBucket(name)));
+    this.invalidateBuckets();
   }
 
   // ---- objects ----------------------------------------------------------------------------------

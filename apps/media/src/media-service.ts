@@ -97,6 +97,7 @@ export class MediaService {
       } else if (p === 'missing' || p === 'foreign') {
         d.state = 'offline';
       }
+      if (before !== d.state) this.set.invalidateBuckets();
       if (before !== d.state) this.#opts.logger?.warn({ drive: d.name, path: d.path, from: before, to: d.state }, `drive ${d.name} is ${d.state}`);
       m?.driveUp.set({ drive: d.name }, d.state === 'offline' ? 0 : 1);
       m?.driveRebuilding.set({ drive: d.name }, d.state === 'rebuilding' ? 1 : 0);
