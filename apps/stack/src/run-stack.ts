@@ -1,5 +1,6 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseQueryCache, QueryCacheConfigError, type QueryCacheOptions } from '@scaleout/infra';
 import { createLogger, Readiness, type Logger } from '@scaleout/service';
 import { buildControlServer } from './control-server.js';
 import { formatStatus } from './format-status.js';
@@ -33,6 +34,8 @@ export interface RunStackOptions {
   /** Human-readable progress lines (the terminal in the foreground, the stack log when detached). */
   print?(line: string): void;
   installMissing?: boolean;
+  /** MariaDB's query cache on both databases (default: SCALEOUT_DB_QUERY_CACHE_TYPE/_SIZE, else off). */
+  queryCache?: QueryCacheOptions;
 }
 
 export interface RunningStack {
@@ -77,6 +80,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     adminToken,
     installMissing: options.installMissing ?? true,
     prometheus: options.prometheus ?? 'auto',
+    queryCache: options.queryCache ?? queryCacheFromEnv(),
     notify: (m) => {
       print(m);
       logger.info(m);
@@ -184,4 +188,22 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
   })();
   ready.catch(() => undefined);
   return { supervisor, controlUrl, ready, done, down };
+}
+
+/**
+ * The databases' query cache from `SCALEOUT_DB_QUERY_CACHE_TYPE` (OFF/ON/DEMAND) and
+ * `SCALEOUT_DB_QUERY_CACHE_SIZE` (bytes, K/M/G); a value that does not parse is a STACK_ERR_CONFIG.
+ */
+export function queryCacheFromEnv(env: Record<string, string | undefined> = process.env): QueryCacheOptions | undefined {
+  return queryCacheSetting(env.SCALEOUT_DB_QUERY_CACHE_TYPE, env.SCALEOUT_DB_QUERY_CACHE_SIZE, { type: 'SCALEOUT_DB_QUERY_CACHE_TYPE', size: 'SCALEOUT_DB_QUERY_CACHE_SIZE' });
+}
+
+/** {@link parseQueryCache} with its error as a StackError (`what` names the options or variables). */
+export function queryCacheSetting(type: string | undefined, size: string | undefined, what: { type: string; size: string }): QueryCacheOptions | undefined {
+  try {
+    return parseQueryCache(type, size, what);
+  } catch (err) {
+    if (err instanceof QueryCacheConfigError) throw new StackError('STACK_ERR_CONFIG', err.message);
+    throw err;
+  }
 }
