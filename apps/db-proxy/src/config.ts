@@ -1,6 +1,6 @@
 import { adminTokenSpec, commonFields, ConfigError, env, loadConfig, parseHostPort, type ConfigOf, type Field } from '@scaleout/service';
 import { parseUsers } from './session/user-store.js';
-import { resultCacheConfigSpec } from './result-cache/cache-rules.js';
+import { checkResultCacheBounds, resultCacheConfigSpec } from './result-cache/cache-rules.js';
 
 const MIB = 1024 * 1024;
 
@@ -97,8 +97,6 @@ export { adminTokenSpec };
 /** The whole configuration from an environment (tests pass their own). */
 export function loadDbProxyConfig(source: Record<string, string | undefined> = process.env): DbProxyConfig & { adminToken: string } {
   const config = { ...loadConfig('DBPROXY', configSpec, { env: source }), ...loadConfig('SCALEOUT', adminTokenSpec, { env: source }) };
-  if (config.resultCacheMaxEntryBytes > config.resultCacheMaxBytes) {
-    throw new ConfigError('DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES', `DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES (${config.resultCacheMaxEntryBytes}) must not exceed DBPROXY_RESULT_CACHE_MAX_BYTES (${config.resultCacheMaxBytes})`);
-  }
+  checkResultCacheBounds(config);
   return config;
 }

@@ -89,3 +89,12 @@ export function matchRule(rules: CacheRule[], sql: string): CacheRule | undefine
   }
   return undefined;
 }
+
+/** DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES must fit in DBPROXY_RESULT_CACHE_MAX_BYTES (ConfigError otherwise). */
+export function checkResultCacheBounds(c: { resultCacheMaxBytes?: number; resultCacheMaxEntryBytes?: number }): void {
+  const max = c.resultCacheMaxBytes ?? 64 * 1024 * 1024;
+  const entry = c.resultCacheMaxEntryBytes ?? 1024 * 1024;
+  if (entry > max) {
+    throw new ConfigError('DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES', `DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES (${entry}) must not exceed DBPROXY_RESULT_CACHE_MAX_BYTES (${max})`);
+  }
+}

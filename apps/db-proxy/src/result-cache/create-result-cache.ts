@@ -1,6 +1,6 @@
 import type { Registry } from '@scaleout/metrics';
 import type { Logger } from '@scaleout/service';
-import type { CacheRule } from './cache-rules.js';
+import { checkResultCacheBounds, type CacheRule } from './cache-rules.js';
 import { PeerInvalidation } from './peer-invalidation.js';
 import { ResultCache } from './result-cache.js';
 import { ResultCacheMetrics } from './result-cache-metrics.js';
@@ -19,6 +19,7 @@ export interface ResultCacheSettings {
 /** The proxy's result cache, or undefined when no rule is configured (the default: off). */
 export function createResultCache(o: ResultCacheSettings, registry: Registry, logger: Logger): ResultCache | undefined {
   const rules = o.resultCacheRules ?? [];
+  checkResultCacheBounds(o);
   if (rules.length === 0) return undefined;
   const metrics = new ResultCacheMetrics(registry);
   const cache = new ResultCache({

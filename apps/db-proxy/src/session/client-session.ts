@@ -530,6 +530,10 @@ export class ClientSession {
     }
     if (look.type === 'bypass') return this.#statement(msg, cls, ResponseKind.Query);
     this.#lastDone = undefined;
+    // what each server was known to have before the query was sent (a position seen later may be in the
+    // binlog before the rows are visible to readers)
+    const cluster = this.#ctx.cluster;
+    const knownBefore = new Map(this.#ctx.pool.servers.map((n) => [n, cluster.known(n)]));
     cache.startCapture();
     let complete = false;
     try {
@@ -538,12 +542,11 @@ export class ClientSession {
       complete = done !== undefined && done.err === undefined;
     } finally {
       const conn = this.#lastConn;
-      const cluster = this.#ctx.cluster;
       cache.finishCapture(
         look.ticket,
         complete,
         this.#autocommit && !conn?.inTransaction,
-        conn ? { isWriter: conn.server === cluster.controller.writer, known: cluster.known(conn.server) } : undefined,
+        conn ? { isWriter: conn.server === cluster.controller.writer, known: knownBefore.get(conn.server) ?? GtidPosition.EMPTY } : undefined,
       );
     }
   }
