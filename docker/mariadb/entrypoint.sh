@@ -15,6 +15,8 @@
 #   SCALEOUT_DB_ADMIN_USER/_PASSWORD   the proxies' monitoring and fencing account
 #   SCALEOUT_DB_BUFFER_POOL_MB         InnoDB buffer pool                     (default 128)
 #   SCALEOUT_DB_SEMI_SYNC_TIMEOUT_MS   semi-sync wait before falling back     (default 1000)
+#   SCALEOUT_DB_QUERY_CACHE_TYPE       query_cache_type OFF, ON or DEMAND     (default OFF)
+#   SCALEOUT_DB_QUERY_CACHE_SIZE       query_cache_size, bytes or 16M style   (default 16M when the type is ON/DEMAND)
 # Extra arguments are passed to mariadbd.
 set -euo pipefail
 
@@ -43,6 +45,20 @@ server_args=(
   "--innodb-buffer-pool-size=${SCALEOUT_DB_BUFFER_POOL_MB:-128}M"
   "--rpl-semi-sync-master-timeout=${SCALEOUT_DB_SEMI_SYNC_TIMEOUT_MS:-1000}"
 )
+# MariaDB's query cache (libs/infra parseQueryCache has the same rules)
+qc_type=${SCALEOUT_DB_QUERY_CACHE_TYPE:-}
+qc_size=${SCALEOUT_DB_QUERY_CACHE_SIZE:-}
+if [[ -n $qc_type || -n $qc_size ]]; then
+  case ${qc_type^^} in
+    ''|ON|1) qc_type=ON ;;
+    OFF|0) qc_type=OFF ;;
+    DEMAND|2) qc_type=DEMAND ;;
+    *) die "SCALEOUT_DB_QUERY_CACHE_TYPE '$qc_type' is invalid: expected OFF, ON or DEMAND (or 0, 1, 2)" ;;
+  esac
+  [[ -z $qc_size || $qc_size =~ ^[0-9]{1,10}[KkMmGg]?$ ]] || die "SCALEOUT_DB_QUERY_CACHE_SIZE '$qc_size' is invalid: expected bytes with an optional K, M or G suffix (e.g. 16M)"
+  if [[ -z $qc_size ]]; then [[ $qc_type == OFF ]] && qc_size=0 || qc_size=16M; fi
+  server_args+=("--query-cache-type=$qc_type" "--query-cache-size=$qc_size")
+fi
 
 # SQL string literal: single quotes doubled, backslashes doubled.
 lit() { local s=${1//\\/\\\\}; printf "'%s'" "${s//\'/\'\'}"; }

@@ -5,6 +5,7 @@ import { createRegistry } from '@scaleout/metrics';
 import adminRoutes from './admin/admin-routes.js';
 import type { DbProxyConfig } from './config.js';
 import { DbProxy } from './db-proxy.js';
+import resultCacheRoutes from './result-cache/result-cache-routes.js';
 
 export interface RunningDbProxy {
   proxy: DbProxy;
@@ -35,6 +36,7 @@ export async function startDbProxy(config: DbProxyConfig & { adminToken: string 
     reply.header('X-Served-By', config.instance);
   });
   app.register(adminRoutes, { prefix: '/api', proxy, token: config.adminToken });
+  app.register(resultCacheRoutes, { prefix: '/api/result-cache', cache: proxy.resultCache, token: config.adminToken });
   const { port } = await proxy.start();
   let admin: AdminServer;
   try {

@@ -1,5 +1,6 @@
 import { adminTokenSpec, commonFields, ConfigError, env, loadConfig, parseHostPort, type ConfigOf, type Field } from '@scaleout/service';
 import { parseUsers } from './session/user-store.js';
+import { resultCacheConfigSpec } from './result-cache/cache-rules.js';
 
 const MIB = 1024 * 1024;
 
@@ -86,6 +87,7 @@ export const configSpec = {
   serverVersion: env.optionalString(),
   idBlock: env.int({ default: 0, min: 0, max: 255 }),
   peers: env.list({ default: [], itemPattern: /^\d{1,3}=https?:\/\/\S+$/ }),
+  ...resultCacheConfigSpec,
 };
 
 export type DbProxyConfig = ConfigOf<typeof configSpec>;
@@ -94,5 +96,9 @@ export { adminTokenSpec };
 
 /** The whole configuration from an environment (tests pass their own). */
 export function loadDbProxyConfig(source: Record<string, string | undefined> = process.env): DbProxyConfig & { adminToken: string } {
-  return { ...loadConfig('DBPROXY', configSpec, { env: source }), ...loadConfig('SCALEOUT', adminTokenSpec, { env: source }) };
+  const config = { ...loadConfig('DBPROXY', configSpec, { env: source }), ...loadConfig('SCALEOUT', adminTokenSpec, { env: source }) };
+  if (config.resultCacheMaxEntryBytes > config.resultCacheMaxBytes) {
+    throw new ConfigError('DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES', `DBPROXY_RESULT_CACHE_MAX_ENTRY_BYTES (${config.resultCacheMaxEntryBytes}) must not exceed DBPROXY_RESULT_CACHE_MAX_BYTES (${config.resultCacheMaxBytes})`);
+  }
+  return config;
 }

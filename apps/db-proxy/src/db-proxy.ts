@@ -10,6 +10,9 @@ import { PeerUnreachableError } from './errors.js';
 import { Cap, ErrCode, RELAYABLE_MARIADB_CAPABILITIES } from './protocol/constants.js';
 import { errPayload, framePackets } from './protocol/packets.js';
 import { ProxyMetrics } from './proxy-metrics.js';
+import type { CacheRule } from './result-cache/cache-rules.js';
+import { createResultCache } from './result-cache/create-result-cache.js';
+import type { ResultCache } from './result-cache/result-cache.js';
 import { Cluster, type CausalMode } from './routing/cluster.js';
 import { ClientSession } from './session/client-session.js';
 import type { KillResult, ProxyContext } from './session/proxy-context.js';
@@ -56,6 +59,12 @@ export interface DbProxyOptions {
   peers: string[];
   /** Bearer token for the peers' admin API (the same SCALEOUT_ADMIN_TOKEN on every proxy). */
   adminToken?: string;
+  /** Result cache rules (empty: off) and bounds; see result-cache/. */
+  resultCacheRules?: CacheRule[];
+  resultCacheMaxBytes?: number;
+  resultCacheMaxEntryBytes?: number;
+  /** Send invalidations to DBPROXY_PEERS (default true). */
+  resultCachePeerInvalidation?: boolean;
 }
 
 /** Ids per proxy block: 2^24 - 1 (0 is never used). */
@@ -84,6 +93,8 @@ export class DbProxy {
   readonly registry: Registry;
   readonly readiness: Readiness;
   readonly metrics: ProxyMetrics;
+  /** Undefined when no DBPROXY_RESULT_CACHE_RULES are configured. */
+  readonly resultCache: ResultCache | undefined;
   readonly controller: ReplicationController;
   readonly cluster: Cluster;
   readonly pool: BackendPool;
@@ -139,7 +150,9 @@ export class DbProxy {
       this.#peers.set(Number(p.slice(0, i)), p.slice(i + 1).replace(/\/+$/, ''));
     }
     this.metrics.registerCollectors(this.registry, this.pool, this.cluster);
+    this.resultCache = createResultCache(options, this.registry, this.logger);
     this.#ctx = {
+      resultCache: this.resultCache,
       pool: this.pool,
       cluster: this.cluster,
       users: new UserStore(parseUsers(options.users)),

@@ -3,7 +3,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync,
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatStatus } from './format-status.js';
-import { runStack } from './run-stack.js';
+import { queryCacheFromEnv, queryCacheSetting, runStack } from './run-stack.js';
 import { StackClient } from './stack-client.js';
 import { StackError } from './stack-error.js';
 import { stackPaths } from './stack-paths.js';
@@ -23,6 +23,8 @@ usage: scaleout <command> [options]
   up [--detach] [--web N] [--no-prometheus] [--autoscale [FILE.json]]
                                               start the stack (foreground: Ctrl-C stops it); --autoscale:
                                               the autoscaler owns the web count (AUTOSCALE_* or FILE.json)
+     [--query-cache-type OFF|ON|DEMAND] [--query-cache-size 16M]
+                                              MariaDB's query cache on db1 and db2 (default off)
   down                                        stop a running stack
   status [--json] [--watch]                   every instance: address, pid, state, health (--watch: live figures)
   load get URL|shop [--rate R/s|--ramp A..B/s over T|--connections N] [--duration T] [--json FILE]
@@ -74,8 +76,13 @@ async function up(args: string[]): Promise<number> {
   const web = webRaw === undefined ? undefined : Number(webRaw);
   if (web !== undefined && (!Number.isInteger(web) || web < 1 || web > 50)) throw new StackError('STACK_ERR_USAGE', `--web "${webRaw}" is invalid: expected an integer between 1 and 50`);
 
-  if (detach) return upDetached(web, noPrometheus, autoscale);
-  const stack = await runStack({ counts: { web }, prometheus: noPrometheus ? false : 'auto', autoscale: autoscale?.config });
+  const qcType = option(args, ['--query-cache-type']);
+  const qcSize = option(args, ['--query-cache-size']);
+  const queryCache = queryCacheSetting(qcType, qcSize, { type: '--query-cache-type', size: '--query-cache-size' }) ?? queryCacheFromEnv();
+  const qcArgs = queryCache ? ['--query-cache-type', queryCache.type, '--query-cache-size', String(queryCache.sizeBytes)] : [];
+
+  if (detach) return upDetached(web, noPrometheus, qcArgs, autoscale);
+  const stack = await runStack({ counts: { web }, prometheus: noPrometheus ? false : 'auto', autoscale: autoscale?.config, queryCache });
   let signals = 0;
   const onSignal = () => {
     signals += 1;
@@ -100,7 +107,7 @@ async function up(args: string[]): Promise<number> {
   return 0;
 }
 
-async function upDetached(web: number | undefined, noPrometheus: boolean, autoscale?: AutoscaleOption): Promise<number> {
+async function upDetached(web: number | undefined, noPrometheus: boolean, qcArgs: string[], autoscale?: AutoscaleOption): Promise<number> {
   const c = client();
   if (await c.reachable()) {
     console.log(`a stack is already running at ${c.baseUrl}`);
@@ -112,7 +119,7 @@ async function upDetached(web: number | undefined, noPrometheus: boolean, autosc
   const out = openSync(logFile, 'a');
   const start = existsSync(logFile) ? statSync(logFile).size : 0;
   const bin = fileURLToPath(new URL('../bin/scaleout.mjs', import.meta.url));
-  const childArgs = [bin, 'up', ...(web ? ['--web', String(web)] : []), ...(noPrometheus ? ['--no-prometheus'] : []), ...(autoscale?.args ?? [])];
+  const childArgs = [bin, 'up', ...(web ? ['--web', String(web)] : []), ...(noPrometheus ? ['--no-prometheus'] : []), ...qcArgs, ...(autoscale?.args ?? [])];
   const child = spawn(process.execPath, childArgs, { detached: true, stdio: ['ignore', out, out], env: process.env });
   child.unref();
   let exited: number | null = null;

@@ -1,4 +1,4 @@
-export { runStack, type RunStackOptions, type RunningStack } from './run-stack.js';
+export { runStack, queryCacheFromEnv, queryCacheSetting, type RunStackOptions, type RunningStack } from './run-stack.js';
 export { main } from './cli.js';
 export {
   describeStack,

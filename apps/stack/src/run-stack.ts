@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAutoscaleConfig } from '@scaleout/autoscale';
+import { parseQueryCache, QueryCacheConfigError, type QueryCacheOptions } from '@scaleout/infra';
 import { createLogger, Readiness, type Logger } from '@scaleout/service';
 import type { Autoscaler } from './autoscaler/autoscaler.js';
 import { stackAutoscaler } from './autoscaler/stack-autoscaler.js';
@@ -44,6 +45,8 @@ export interface RunStackOptions {
   autoscale?: unknown;
   /** Environment added to every instance of a Node service (see StackOptions.serviceEnv). */
   serviceEnv?: StackOptions['serviceEnv'];
+  /** MariaDB's query cache on both databases (default: SCALEOUT_DB_QUERY_CACHE_TYPE/_SIZE, else off). */
+  queryCache?: QueryCacheOptions;
 }
 
 export interface RunningStack {
@@ -101,6 +104,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
     installMissing: options.installMissing ?? true,
     prometheus: options.prometheus ?? 'auto',
     ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
+    queryCache: options.queryCache ?? queryCacheFromEnv(),
     notify: (m) => {
       print(m);
       logger.info(m);
@@ -220,4 +224,22 @@ export async function runStack(options: RunStackOptions = {}): Promise<RunningSt
   })();
   ready.catch(() => undefined);
   return { supervisor, controlUrl, ready, done, down, autoscaler, observatory };
+}
+
+/**
+ * The databases' query cache from `SCALEOUT_DB_QUERY_CACHE_TYPE` (OFF/ON/DEMAND) and
+ * `SCALEOUT_DB_QUERY_CACHE_SIZE` (bytes, K/M/G); a value that does not parse is a STACK_ERR_CONFIG.
+ */
+export function queryCacheFromEnv(env: Record<string, string | undefined> = process.env): QueryCacheOptions | undefined {
+  return queryCacheSetting(env.SCALEOUT_DB_QUERY_CACHE_TYPE, env.SCALEOUT_DB_QUERY_CACHE_SIZE, { type: 'SCALEOUT_DB_QUERY_CACHE_TYPE', size: 'SCALEOUT_DB_QUERY_CACHE_SIZE' });
+}
+
+/** {@link parseQueryCache} with its error as a StackError (`what` names the options or variables). */
+export function queryCacheSetting(type: string | undefined, size: string | undefined, what: { type: string; size: string }): QueryCacheOptions | undefined {
+  try {
+    return parseQueryCache(type, size, what);
+  } catch (err) {
+    if (err instanceof QueryCacheConfigError) throw new StackError('STACK_ERR_CONFIG', err.message);
+    throw err;
+  }
 }

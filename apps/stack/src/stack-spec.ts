@@ -12,6 +12,7 @@ import {
   prometheusAvailable,
   prometheusSpec,
   type DaemonSpec,
+  type QueryCacheOptions,
 } from '@scaleout/infra';
 import {
   bootstrapServer,
@@ -40,6 +41,8 @@ export interface StackOptions {
   installMissing: boolean;
   /** Run Prometheus: 'auto' = when installed. */
   prometheus: boolean | 'auto';
+  /** MariaDB's query cache on db1 and db2 (undefined: the server's default, OFF). */
+  queryCache?: QueryCacheOptions;
   /** Told when something is installed or set up. */
   notify(message: string): void;
   /** The LBs' slow start (weight ramp of a joining replica); default: the LB's own (10 s). */
@@ -130,6 +133,7 @@ function dbInstances(o: StackOptions): InstanceSpec[] {
           autoIncrementOffset: n,
           bufferPoolMb: 128,
           semiSync: { timeoutMs: 1000 },
+          queryCache: o.queryCache,
           install: o.installMissing,
           onInstall: o.notify,
         };

@@ -26,3 +26,11 @@ export {
 } from './mariadb-daemon.js';
 export { prometheusSpec, prometheusAvailable, type PrometheusOptions } from './prometheus-daemon.js';
 export { freePort } from './free-port.js';
+export {
+  parseQueryCache,
+  parseQueryCacheType,
+  parseQueryCacheSize,
+  queryCacheArgs,
+  QueryCacheConfigError,
+  type QueryCacheOptions,
+} from './query-cache.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { ensureBinary, requireBinary } from './find-binary.js';
 import { InfraError } from './infra-error.js';
+import { queryCacheArgs, type QueryCacheOptions } from './query-cache.js';
 import type { DaemonSpec } from './start-daemon.js';
 import type { ReadyProbe } from './probes.js';
 
@@ -38,6 +39,8 @@ export interface MariadbOptions {
    * rolled-back transaction the peer did receive comes back through replication from the peer.
    */
   initRplRole?: 'MASTER' | 'SLAVE';
+  /** MariaDB's query cache; undefined: the server's default (OFF). */
+  queryCache?: QueryCacheOptions;
   extraArgs?: string[];
   /** Install the Debian package when missing (root on Debian). Default false. */
   install?: boolean;
@@ -118,6 +121,7 @@ export function mariadbArgs(options: MariadbOptions): string[] {
   if (options.initRplRole) args.push(`--init-rpl-role=${options.initRplRole}`);
   if (options.startSlave === false) args.push('--skip-slave-start');
   if (options.readOnly) args.push('--read-only=ON');
+  if (options.queryCache) args.push(...queryCacheArgs(options.queryCache));
   if (options.extraArgs) args.push(...options.extraArgs);
   return args;
 }

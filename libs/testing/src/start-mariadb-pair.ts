@@ -1,9 +1,12 @@
 import { setupMasterMaster, waitCaughtUp, type MasterMasterOptions } from '@scaleout/replication';
+import type { QueryCacheOptions } from '@scaleout/infra';
 import { startMariadb, type TestMariadb } from './start-mariadb.js';
 
 export interface MariadbPairOptions extends MasterMasterOptions {
   host?: string;
   semiSync?: { timeoutMs: number };
+  /** MariaDB's query cache on both servers. */
+  queryCache?: QueryCacheOptions;
 }
 
 export interface TestMariadbPair {
@@ -23,8 +26,8 @@ export interface TestMariadbPair {
  */
 export async function startMariadbPair(options: MariadbPairOptions = {}): Promise<TestMariadbPair> {
   const [a, b] = await Promise.all([
-    startMariadb({ serverId: 1, host: options.host, semiSync: options.semiSync }),
-    startMariadb({ serverId: 2, host: options.host, semiSync: options.semiSync }),
+    startMariadb({ serverId: 1, host: options.host, semiSync: options.semiSync, queryCache: options.queryCache }),
+    startMariadb({ serverId: 2, host: options.host, semiSync: options.semiSync, queryCache: options.queryCache }),
   ]);
   await setupMasterMaster({ ...a.root, host: a.host, port: a.port }, { ...b.root, host: b.host, port: b.port }, options);
   return {

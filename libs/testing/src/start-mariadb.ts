@@ -7,6 +7,7 @@ import {
   startDaemon,
   type ExitInfo,
   type MariadbOptions,
+  type QueryCacheOptions,
   type RunningDaemon,
 } from '@scaleout/infra';
 import type { ServerEndpoint } from '@scaleout/replication';
@@ -24,6 +25,8 @@ export interface StartMariadbOptions {
   semiSync?: { timeoutMs: number };
   autoIncrementIncrement?: number;
   autoIncrementOffset?: number;
+  /** MariaDB's query cache (query_cache_type, query_cache_size). */
+  queryCache?: QueryCacheOptions;
   extraArgs?: string[];
 }
 
@@ -68,6 +71,7 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<T
     autoIncrementIncrement: options.autoIncrementIncrement,
     autoIncrementOffset: options.autoIncrementOffset,
     semiSync: options.semiSync,
+    queryCache: options.queryCache,
     extraArgs: options.extraArgs,
   };
   prepareMariadbDataDir(mopts);

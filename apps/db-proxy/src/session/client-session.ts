@@ -26,6 +26,9 @@ import { firstTextValue } from './text-result.js';
 import type { PreparedStatement } from './prepared-statement.js';
 import type { KillResult, ProxyContext } from './proxy-context.js';
 import { SessionHistory } from './session-history.js';
+import { SessionCache } from '../result-cache/session-cache.js';
+import type { CacheRule } from '../result-cache/cache-rules.js';
+import type { ResponseScanner } from '../protocol/response-scanner.js';
 
 const enum Phase {
   Handshake,
@@ -96,6 +99,10 @@ export class ClientSession {
   #killQuery = false;
   /** A write is being relayed to the writer (switchover drain waits for these). */
   writing = false;
+  /** The result cache as this session uses it (undefined: no DBPROXY_RESULT_CACHE_RULES). */
+  readonly #cache: SessionCache | undefined;
+  /** Scanner of the last response that completed normally (the result cache checks a miss ended well). */
+  #lastDone: ResponseScanner | undefined;
 
   constructor(ctx: ProxyContext, socket: Socket) {
     this.#ctx = ctx;
@@ -104,8 +111,15 @@ export class ClientSession {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.#reader = new PacketReader(ctx.maxPacket);
     this.#history = new SessionHistory(ctx.historyMax);
+    this.#cache = ctx.resultCache ? new SessionCache(ctx.resultCache) : undefined;
+    const cache = this.#cache;
     this.#sink = {
-      write: (b) => this.#socket.write(b),
+      write: cache
+        ? (b) => {
+            cache.captured(b);
+            return this.#socket.write(b);
+          }
+        : (b) => this.#socket.write(b),
       onDrain: (cb) => this.#socket.once('drain', cb),
     };
     socket.setNoDelay(true);
@@ -182,6 +196,7 @@ export class ClientSession {
     if (this.#current && !this.#current.idle) this.#current.destroy();
     for (const c of this.#conns.values()) this.#ctx.pool.release(c, this.#broken === undefined);
     this.#conns.clear();
+    this.#cache?.closed();
     this.#waiter = undefined;
     this.#onCloseCb?.();
   }
@@ -485,7 +500,52 @@ export class ClientSession {
           return;
       }
     }
+    if (this.#cache && p.length <= HUGE_STATEMENT) {
+      const sql = p.toString('utf8', 1);
+      const rule = this.#cache.match(sql);
+      if (rule) return this.#cachedStatement(msg, cls, sql, rule, this.#cache);
+    }
     return this.#statement(msg, cls, ResponseKind.Query);
+  }
+
+  /** A SELECT matching a result-cache rule: answered from the cache, or relayed and (maybe) stored. */
+  async #cachedStatement(msg: Message, cls: Classification, sql: string, rule: CacheRule, cache: SessionCache): Promise<void> {
+    const bypass =
+      !this.#autocommit || this.#trxConn() || cls.begin !== undefined || cls.txnControl
+        ? 'transaction'
+        : this.#pinConn || this.#nextTrxOnWriter || cls.target !== Target.Read || cls.multi || cls.sessionKey !== undefined || cls.pin
+          ? 'session'
+          : undefined;
+    const history = this.#history;
+    const look = cache.lookup(sql, rule, {
+      user: this.#user,
+      profileKey: this.#profile.key,
+      schema: this.#schema,
+      history: { seq: history.lastSeq, entries: () => history.since(0) },
+      bypass,
+    });
+    if (look.type === 'hit') {
+      this.#socket.write(look.bytes);
+      return;
+    }
+    if (look.type === 'bypass') return this.#statement(msg, cls, ResponseKind.Query);
+    this.#lastDone = undefined;
+    cache.startCapture();
+    let complete = false;
+    try {
+      await this.#statement(msg, cls, ResponseKind.Query);
+      const done = this.#lastDone as ResponseScanner | undefined; // set by #after during the await
+      complete = done !== undefined && done.err === undefined;
+    } finally {
+      const conn = this.#lastConn;
+      const cluster = this.#ctx.cluster;
+      cache.finishCapture(
+        look.ticket,
+        complete,
+        this.#autocommit && !conn?.inTransaction,
+        conn ? { isWriter: conn.server === cluster.controller.writer, known: cluster.known(conn.server) } : undefined,
+      );
+    }
   }
 
   /** `KILL [QUERY] <id>`: ids are the proxy's (this proxy's sessions, or the peer's through its admin API). */
@@ -599,8 +659,10 @@ export class ClientSession {
     const started = performance.now();
     if (p[0] === Cmd.QUERY) {
       if (p.length > HUGE_STATEMENT) return false;
-      const cls = classifyQuery(p.toString('utf8', 1));
+      const sql = p.toString('utf8', 1);
+      const cls = classifyQuery(sql);
       if (cls.minGtid !== undefined || cls.proxy !== undefined) return false;
+      if (this.#cache?.match(sql)) return false;
       const choice = this.#pickSync(cls);
       if (!choice) {
         // the general path, with the classification already made
@@ -640,7 +702,7 @@ export class ClientSession {
         if (outcome.type === 'done') {
           if (newTypes) st.typed.add(choice.conn);
           st.lastConn = choice.conn;
-          this.#after(choice.conn, st.cls, msg, outcome);
+          this.#after(choice.conn, st.cls, msg, outcome, st.sql);
           this.#idle();
         } else this.#slow(this.#executeOn(msg, st, st.cls, started, choice, { boundAt, newTypes, cursor: false }, outcome, newTypes));
       });
@@ -728,9 +790,10 @@ export class ClientSession {
   }
 
   /** Updates the session after a response: transaction and autocommit state, schema, GTID, history, pins. */
-  #after(conn: BackendConnection, cls: Classification, msg: Message, outcome: RelayOutcome & { type: 'done' }): void {
+  #after(conn: BackendConnection, cls: Classification, msg: Message, outcome: RelayOutcome & { type: 'done' }, stmtSql?: string): void {
     const sc = outcome.scanner;
     this.#lastConn = conn;
+    this.#lastDone = sc;
     const ok = sc.err === undefined;
     if (ok) this.#autocommit = (sc.status & Status.AUTOCOMMIT) !== 0;
     for (const b of sc.stateChanges) this.#applyState(conn, b);
@@ -743,6 +806,12 @@ export class ClientSession {
     if (cls.unlockTables && ok) this.#unpin('lock_tables');
     if (cls.nextTrxOnWriter && ok) this.#nextTrxOnWriter = true;
     if (cls.target !== Target.Read && !this.#tracksGtid() && conn.server === this.#ctx.cluster.controller.writer) this.#stickyWriter = true;
+    if (this.#cache) {
+      // writes invalidate the result cache (reads never do); the text is the query's or the prepared statement's
+      let sql: string | undefined;
+      if (cls.target !== Target.Read) sql = stmtSql ?? (msg.payload[0] === Cmd.QUERY ? msg.payload.toString('utf8', 1, Math.min(msg.payload.length, 1 + 2 * HUGE_STATEMENT)) : undefined);
+      this.#cache.afterStatement(sql, this.#schema, sc.status, this.#tracksGtid() ? this.#gtid : GtidPosition.EMPTY);
+    }
   }
 
   #applyState(conn: BackendConnection, okPayload: Buffer): void {
@@ -1127,7 +1196,7 @@ export class ClientSession {
         st.lastConn = choice.conn;
         st.longDataConn = undefined;
         if (x.cursor) st.cursorConn = choice.conn;
-        this.#after(choice.conn, cls, msg, outcome);
+        this.#after(choice.conn, cls, msg, outcome, st.sql);
         return;
       }
       // An interrupted command (KILL QUERY before it was sent) never reached the connection: its types neither.

@@ -4,6 +4,7 @@ import type { BackendPool } from '../backend/backend-pool.js';
 import type { ProxyMetrics } from '../proxy-metrics.js';
 import type { Cluster } from '../routing/cluster.js';
 import type { UserStore } from './user-store.js';
+import type { ResultCache } from '../result-cache/result-cache.js';
 
 /** Outcome of `KILL <id>` as MariaDB would report it. */
 export type KillResult = 'ok' | 'unknown' | 'denied';
@@ -14,6 +15,8 @@ export interface ProxyContext {
   cluster: Cluster;
   users: UserStore;
   metrics: ProxyMetrics;
+  /** Result cache by query rule; undefined when no rule is configured (off). */
+  resultCache: ResultCache | undefined;
   logger: Logger;
   /** TLS for clients that ask for it (CLIENT_SSL); undefined: TLS not offered. */
   tls: SecureContext | undefined;
