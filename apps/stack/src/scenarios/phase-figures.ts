@@ -8,8 +8,10 @@ import type { FigureSample, ScenarioContext } from './scenario.js';
 export interface PhaseFigures {
   /** CPU of every web replica together, in cores (process_cpu_seconds_total rate). */
   webCpuCores: number | null;
-  /** Queries per second the db-proxies relayed. */
+  /** Queries per second the db-proxies relayed (with their own monitoring). */
   dbQps: number | null;
+  /** Queries per second the web replicas sent (their query histogram, health checks left out). */
+  webDbQps: number | null;
   /** Share of the LBs' cacheable requests their page cache answered. */
   pageCacheHitRatio: number | null;
   /** p99 at the LBs (all servers), the mean of the per-second figures. */
@@ -34,6 +36,7 @@ export function phaseFigures(samples: FigureSample[], t0: number, t1: number): P
   return {
     webCpuCores: round(mean(w.map(webCpuOf)), 3),
     dbQps: round(mean(w.map((s) => s.figures.headline.dbQps)), 1),
+    webDbQps: round(mean(w.map(webDbQpsOf)), 1),
     pageCacheHitRatio: round(mean(w.map((s) => s.figures.headline.pageCacheHitRatio)), 3),
     lbP99Ms: round(mean(w.map((s) => s.figures.headline.p99Ms)), 1),
     samples: w.length,
@@ -80,4 +83,9 @@ export function sampleSeries(samples: FigureSample[], pick: (s: FigureSample) =>
 export const webCpuOf = (s: FigureSample): number | null => {
   const webs = s.figures.instances.filter((i) => i.service === 'web' && typeof i.detail.cpuCores === 'number');
   return webs.length ? +webs.reduce((a, i) => a + (i.detail.cpuCores as number), 0).toFixed(3) : null;
+};
+
+export const webDbQpsOf = (s: FigureSample): number | null => {
+  const webs = s.figures.instances.filter((i) => i.service === 'web' && typeof i.detail.dbQps === 'number');
+  return webs.length ? +webs.reduce((a, i) => a + (i.detail.dbQps as number), 0).toFixed(2) : null;
 };

@@ -181,8 +181,8 @@ async function run(ctx: ScenarioContext<QueryCachePlan>): Promise<ScenarioOutcom
     `Cache off: SET GLOBAL query_cache_size=0 on both databases (empties it; the type is per session, the size is global); on: SET GLOBAL query_cache_size=${QUERY_CACHE_BYTES} (a new, empty cache).`,
   ];
   const table = {
-    columns: ['mix', 'query cache', 'page reads done', 'read errors', 'read p99 (ms)', 'writes done', 'write p99 (ms)', 'DB queries/s (proxies)', 'Qcache_hits', 'Qcache_inserts', 'Com_select', 'SELECTs answered by the cache', 'web CPU (cores)'],
-    rows: phases.map((f) => [f.mix, f.cache, f.readsCompleted, f.readErrors, f.readP99Ms, f.writes?.ok ?? null, f.writes?.p99Ms ?? null, f.stack.dbQps, f.qcache.Qcache_hits, f.qcache.Qcache_inserts, f.qcache.Com_select, f.qcacheHitRatio, f.stack.webCpuCores]),
+    columns: ['mix', 'query cache', 'page reads done', 'read errors', 'read p99 (ms)', 'writes done', 'write p99 (ms)', 'web DB queries/s', 'DB queries/s (proxies)', 'Qcache_hits', 'Qcache_inserts', 'Com_select', 'SELECTs answered by the cache', 'web CPU (cores)'],
+    rows: phases.map((f) => [f.mix, f.cache, f.readsCompleted, f.readErrors, f.readP99Ms, f.writes?.ok ?? null, f.writes?.p99Ms ?? null, f.stack.webDbQps, f.stack.dbQps, f.qcache.Qcache_hits, f.qcache.Qcache_inserts, f.qcache.Com_select, f.qcacheHitRatio, f.stack.webCpuCores]),
   };
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
   const change = (a: number, b: number) => (a > 0 ? `${b <= a ? '' : '+'}${(((b - a) / a) * 100).toFixed(0)}%` : 'n/a');
