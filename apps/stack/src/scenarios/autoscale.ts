@@ -102,7 +102,9 @@ async function runPhase(ctx: ScenarioContext<AutoscalePlan>, mode: Mode, replica
     });
     const logger = createLogger({ service: 'stack', instance: `autoscaler-${mode}`, destination: createWriteStream(join(ctx.outDir, `autoscaler-${mode}.log`), { flags: 'a' }) as never });
     scaler = stackAutoscaler({ config, supervisor: ctx.stack.supervisor, observatory: ctx.stack.observatory, initialReplicas: p.min, logger });
-    scaler.on('change', (c) => changes.push(c));
+    scaler.on('change', (c) => {
+      if (!changes.some((x) => x.atMs === c.atMs && x.from === c.from && x.to === c.to)) changes.push(c);
+    });
   }
   ctx.mark(mode);
   const load = ctx.load(`ramp-${mode}`, { workload: 'get', url: `http://${stackAddress(ctx.net, 1, 1)}:${LB_HTTP_PORT}/api/products/1`, rate: rampSteps(p.curve), durationMs: p.curve[p.curve.length - 1]![0] * 1000, connections: 400, timeoutMs: 5000 });
@@ -183,7 +185,7 @@ async function run(ctx: ScenarioContext<AutoscalePlan>): Promise<ScenarioOutcome
     ),
   ];
   if (pred.sloViolations < target.sloViolations) conclusion.push(`The predictive step met the ramp earlier: ${target.sloViolations - pred.sloViolations} fewer second(s) over the SLO than plain target tracking, for ${(pred.replicaSeconds - target.replicaSeconds).toFixed(1)} more replica-seconds.`);
-  else if (pred.sloViolations === target.sloViolations) conclusion.push(`The predictive step made no difference to the SLO here (${pred.sloViolations} second(s) over it in both), at ${(pred.replicaSeconds - target.replicaSeconds).toFixed(1)} replica-seconds more or less.`);
+  else if (pred.sloViolations === target.sloViolations) conclusion.push(`The predictive step made no difference to the SLO here (${pred.sloViolations} second(s) over it in both), ${pred.replicaSeconds >= target.replicaSeconds ? `for ${(pred.replicaSeconds - target.replicaSeconds).toFixed(1)} more` : `with ${(target.replicaSeconds - pred.replicaSeconds).toFixed(1)} fewer`} replica-seconds.`);
   else conclusion.push(`The predictive step did worse than plain target tracking on the SLO (${pred.sloViolations} vs ${target.sloViolations} seconds over it).`);
   const failedScaling = phases.filter((f) => f.mode !== 'fixed' && f.failed > fixed.failed);
   if (failedScaling.length) conclusion.push(`Scaling cost requests: ${failedScaling.map((f) => `${f.label} ${f.failed}`).join(', ')} failed against ${fixed.failed} at a fixed count.`);

@@ -117,7 +117,9 @@ async function run(ctx: ScenarioContext<PageCachePlan>): Promise<ScenarioOutcome
   const qOn = on.stack.webDbQps;
   if (qOff !== null && qOn !== null) {
     conclusion.push(
-      qOn < qOff * 0.9
+      qOff < 1
+        ? `The web tier sent almost no DB queries in either phase (${fmt(qOff)} off, ${fmt(qOn)} on per second): the memcached read-through cache already answers these reads, so the page cache saves web CPU, not database work; the proxies relayed ${fmt(off.stack.dbQps)} and ${fmt(on.stack.dbQps)} queries/s, their own monitoring included.`
+        : qOn < qOff * 0.9
         ? `The web tier's DB queries/s fell from ${fmt(qOff)} to ${fmt(qOn)} (the proxies relayed ${fmt(off.stack.dbQps)} and ${fmt(on.stack.dbQps)} queries/s, their own monitoring included).`
         : `The web tier's DB queries/s did not fall much (${fmt(qOff)} off, ${fmt(qOn)} on)${qOff < 0.1 * p.rate * 2 ? ': the memcached read-through cache already kept most of these reads away from the database' : ''}; the proxies relayed ${fmt(off.stack.dbQps)} and ${fmt(on.stack.dbQps)} queries/s, their own monitoring included.`,
     );
