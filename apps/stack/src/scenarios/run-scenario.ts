@@ -65,6 +65,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<ScenarioRun> {
     prometheus: false,
     installMissing: false,
     ...(scenario.serviceEnv ? { serviceEnv: scenario.serviceEnv } : {}),
+    ...(scenario.stack?.queryCache ? { queryCache: scenario.stack.queryCache } : {}),
     ...(o.adminToken ? { adminToken: o.adminToken } : {}),
     print: (l) => stackLines.push(l),
   });

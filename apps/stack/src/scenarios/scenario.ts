@@ -3,6 +3,7 @@
 import type { LoadResult, LoadSpec, LoadRun } from '@scaleout/load';
 import type { RunningStack } from '../run-stack.js';
 import type { StackFigures } from '../observatory/stack-figures.js';
+import type { QueryCacheOptions } from '@scaleout/infra';
 
 /** One line of a chart: values by second since the scenario's clock started (null = no value). */
 export interface ChartSeries {
@@ -85,6 +86,8 @@ export interface Scenario<P = unknown> {
   webReplicas: number;
   /** Environment added to every instance of a service (e.g. LB policies). */
   serviceEnv?: Partial<Record<'lb' | 'web' | 'db-proxy' | 'session' | 'dns', Record<string, string>>>;
+  /** Stack settings fixed at its start (MariaDB's query cache). */
+  stack?: { queryCache?: QueryCacheOptions };
   plans: { quick: P; full: P };
   run(ctx: ScenarioContext<P>): Promise<ScenarioOutcome>;
 }
