@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { connect } from 'node:net';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { ACCESS_KEY, SECRET_KEY, startMedia, type MediaProcess } from './helpers.js';
+import { ACCESS_KEY, SECRET_KEY, startMedia, type MediaProcess, sdkError } from './helpers.js';
 
 /** node:crypto SHA-256/HMAC in the shape @smithy/signature-v4 wants. */
 class Sha256 {
@@ -52,16 +52,6 @@ async function xmlError(res: Response): Promise<{ status: number; code: string; 
   const text = await res.text();
   assert.match(res.headers.get('content-type') ?? '', /application\/xml/);
   return { status: res.status, code: /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? '', message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? '' };
-}
-
-async function sdkError(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof S3ServiceException, String(err));
-    return err;
-  }
-  assert.fail('expected an S3 error');
 }
 
 test('bad signatures, unsigned requests, skew and unknown keys are refused with S3 codes', async (t) => {

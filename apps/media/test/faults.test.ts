@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { decodeShardFile } from '../src/index.js';
-import { startMedia, waitFor, type MediaProcess } from './helpers.js';
+import { startMedia, waitFor, type MediaProcess, sdkError } from './helpers.js';
 
 const drivePath = (m: MediaProcess, server: number, drive: number) => join(m.dataDir, `media${server}`, `drive${drive}`);
 const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -45,16 +45,6 @@ async function driveState(m: MediaProcess, name: string): Promise<string> {
   return drives.find((d) => d.name === name)!.state;
 }
 
-async function s3Error(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof S3ServiceException, String(err));
-    return err;
-  }
-  assert.fail('expected an S3 error');
-}
-
 test('raid5 loses a drive: every object reads back; an empty folder in its place is rebuilt to full redundancy', async (t) => {
   const m = await startMedia(t, { MEDIA_BUCKET_LEVELS: 'rr5=raid5,rr6=raid6,rr0=raid0' });
   for (const b of ['rr5', 'rr6', 'rr0']) await m.client.send(new CreateBucketCommand({ Bucket: b }));
@@ -68,12 +58,12 @@ test('raid5 loses a drive: every object reads back; an empty folder in its place
   await readAll(m.client, 'rr5', r5);
   await readAll(m.client, 'rr6', r6);
   // raid0 has no redundancy: a dead drive loses the objects it held a stripe of, and says so.
-  const err = await s3Error(m.client.send(new GetObjectCommand({ Bucket: 'rr0', Key: 'obj-0' })));
+  const err = await sdkError(m.client.send(new GetObjectCommand({ Bucket: 'rr0', Key: 'obj-0' })));
   assert.equal(err.name, 'ServiceUnavailable');
   assert.equal(err.$metadata.httpStatusCode, 503);
   assert.match(err.message, /no redundancy/);
   // raid5 with a dead drive has no spare copy: writes are refused (k+1 rule), raid6 still takes them.
-  assert.equal((await s3Error(m.client.send(new PutObjectCommand({ Bucket: 'rr5', Key: 'late', Body: 'x' })))).name, 'ServiceUnavailable');
+  assert.equal((await sdkError(m.client.send(new PutObjectCommand({ Bucket: 'rr5', Key: 'late', Body: 'x' })))).name, 'ServiceUnavailable');
   await m.client.send(new PutObjectCommand({ Bucket: 'rr6', Key: 'late', Body: 'written degraded' }));
   r6.set('late', Buffer.from('written degraded'));
   assert.ok((await m.metric('scaleout_media_degraded_objects')) >= 1);
@@ -85,7 +75,7 @@ test('raid5 loses a drive: every object reads back; an empty folder in its place
   assert.ok(existsSync(shardFile(m, 1, 2, 'rr6', 'late')), 'the degraded write got its shard back');
   for (const [key] of r5) assert.ok(existsSync(shardFile(m, 1, 2, 'rr5', key)), `rr5/${key} shard rebuilt`);
   // The raid0 objects that had a stripe there are gone for good.
-  assert.equal((await s3Error(m.client.send(new GetObjectCommand({ Bucket: 'rr0', Key: 'obj-0' })))).name, 'ServiceUnavailable');
+  assert.equal((await sdkError(m.client.send(new GetObjectCommand({ Bucket: 'rr0', Key: 'obj-0' })))).name, 'ServiceUnavailable');
   void r0;
 
   // Full redundancy again: another drive may die and raid5 still reads everything.
@@ -108,7 +98,7 @@ test('a whole media server lost (its 3 drives): raid1, raid10 and ec:3+3 read ev
   for (const d of [1, 2, 3]) pullDrive(t, m, 2, d);
   assert.ok(await waitFor(async () => (await m.metric('scaleout_media_drive_up')) === 3, 5_000));
   for (const b of ['mirror', 'stripes', 'wide']) await readAll(m.client, b, data.get(b)!);
-  const err = await s3Error(m.client.send(new GetObjectCommand({ Bucket: 'dual', Key: 'obj-0' })));
+  const err = await sdkError(m.client.send(new GetObjectCommand({ Bucket: 'dual', Key: 'obj-0' })));
   assert.deepEqual([err.$metadata.httpStatusCode, err.name], [503, 'ServiceUnavailable']);
   assert.match(err.message, /read quorum not met/);
   assert.equal((await fetch(`${m.url}/readyz`)).status, 503, 'half the drives is not a majority: not ready');
@@ -123,7 +113,7 @@ test('too few drives: the write fails with 503 and nothing of it is visible, the
   }
   assert.ok(await waitFor(async () => (await m.metric('scaleout_media_drive_up')) === 4, 5_000));
   for (const key of ['new-object', 'keep']) {
-    const err = await s3Error(m.client.send(new PutObjectCommand({ Bucket: 'img', Key: key, Body: randomBytes(50_000) })));
+    const err = await sdkError(m.client.send(new PutObjectCommand({ Bucket: 'img', Key: key, Body: randomBytes(50_000) })));
     assert.equal(err.name, 'ServiceUnavailable');
     assert.equal(err.$metadata.httpStatusCode, 503);
     assert.match(err.message, /write quorum not met: 4 of 6 .* 5 needed/);

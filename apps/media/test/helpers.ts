@@ -1,7 +1,8 @@
 // Shared helpers of the media tests: a real apps/media process and a real AWS SDK client.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { freePort, tempDir, waitFor } from '@scaleout/testing';
 
 export { sleep, waitFor } from '@scaleout/testing';
@@ -99,4 +100,15 @@ export async function startMedia(t: After, env: Record<string, string> = {}, dat
     await proc.stop();
   });
   return proc;
+}
+
+/** The S3 error a call rejects with (fails the test when it resolves or throws something else). */
+export async function sdkError(p: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof S3ServiceException, String(err));
+    return err;
+  }
+  assert.fail('expected an S3 error');
 }

@@ -12,21 +12,10 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  S3ServiceException,
   UploadPartCommand,
   type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
-import { startMedia } from './helpers.js';
-
-async function sdkError(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof S3ServiceException, String(err));
-    return err;
-  }
-  assert.fail('expected an S3 error');
-}
+import { startMedia, sdkError } from './helpers.js';
 
 test('a 50 MB multipart upload reads back byte-identical with the multipart ETag; abort and bad completes leave nothing', async (t) => {
   const m = await startMedia(t, { MEDIA_DEFAULT_LEVEL: 'raid6' });
